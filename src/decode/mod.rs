@@ -1,0 +1,125 @@
+//! Decoders: each input format into the one [`Decoded`](crate::model::Decoded) block stream.
+//!
+//! The format is chosen by content (magic bytes), not by file name: a PDF
+//! saved as `.html` is still a PDF, and an HTML error page saved as `.pdf`
+//! is reported as `not_a_pdf`.
+
+pub mod html;
+pub mod normal;
+pub mod pdf;
+pub mod sheet;
+pub mod text;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Decoded, Format};
+use crate::settings::Limits;
+
+/// Guesses the format of `bytes`, using the file name only to break ties.
+pub fn sniff(bytes: &[u8], name: &str) -> Option<Format> {
+    let head = &bytes[..bytes.len().min(1024)];
+    let lower_name = name.to_ascii_lowercase();
+    if find(head, b"%PDF-").is_some() {
+        return Some(Format::Pdf);
+    }
+    // OLE2 compound file (.xls) or a zip (.xlsx).
+    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) || head.starts_with(b"PK\x03\x04") {
+        return Some(Format::Spreadsheet);
+    }
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    if find(&lower, b"<html").is_some()
+        || find(&lower, b"<!doctype html").is_some()
+        || find(&lower, b"<table").is_some()
+        || find(&lower, b"<body").is_some()
+        || find(&lower, b"<meta").is_some()
+    {
+        return Some(Format::Html);
+    }
+    if lower_name.ends_with(".pdf") {
+        return Some(Format::Pdf);
+    }
+    if lower_name.ends_with(".html") || lower_name.ends_with(".htm") {
+        return Some(Format::Html);
+    }
+    if lower_name.ends_with(".xls") || lower_name.ends_with(".xlsx") {
+        return Some(Format::Spreadsheet);
+    }
+    if std::str::from_utf8(head).is_ok() || lower_name.ends_with(".txt") {
+        return Some(Format::Text);
+    }
+    None
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Decodes one document held in memory. `name` is its file name or URL,
+/// used for messages and tie-breaking; `charset` an HTTP charset if known.
+pub fn decode(bytes: &[u8], name: &str, charset: Option<&str>, limits: &Limits) -> Result<Decoded> {
+    if bytes.is_empty() {
+        return Err(Error::new(ErrorKind::Empty, "the file is empty (0 bytes)"));
+    }
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "the file has {} bytes, over the limit of {} (raise --max-bytes to read it)",
+                bytes.len(),
+                limits.max_bytes
+            ),
+        ));
+    }
+    let lower = name.to_ascii_lowercase();
+    match sniff(bytes, name) {
+        Some(Format::Pdf) => {
+            if find(&bytes[..bytes.len().min(1024)], b"%PDF-").is_none() {
+                return Err(Error::new(
+                    ErrorKind::NotAPdf,
+                    "named .pdf but the content is not a PDF (no %PDF- header): probably an error page or a partial download",
+                ));
+            }
+            pdf::decode(bytes, limits)
+        }
+        Some(Format::Html) => {
+            if lower.ends_with(".pdf") {
+                return Err(Error::new(
+                    ErrorKind::NotAPdf,
+                    "named .pdf but the content is an HTML page (an error or login page saved in place of the document?)",
+                ));
+            }
+            html::decode(bytes, charset)
+        }
+        Some(Format::Spreadsheet) => sheet::decode(bytes, name),
+        Some(Format::Text) => text::decode(bytes, charset),
+        None => Err(Error::new(
+            ErrorKind::UnsupportedFormat,
+            "the content is not PDF, HTML, a spreadsheet or UTF-8/GBK text",
+        )),
+    }
+}
+
+/// Decodes bytes of text in an unknown charset: the declared `charset` when
+/// given and known, else UTF-8 (with or without BOM) when valid, else GB18030
+/// (a superset of GBK and GB2312), which is what these portals use.
+pub fn decode_charset(bytes: &[u8], charset: Option<&str>) -> Result<String> {
+    if let Some(label) = charset {
+        if let Some(enc) = encoding_rs::Encoding::for_label(label.trim().as_bytes()) {
+            let (text, _, had_errors) = enc.decode(bytes);
+            if !had_errors {
+                return Ok(text.into_owned());
+            }
+        }
+    }
+    let (text, _, had_errors) = encoding_rs::UTF_8.decode(bytes);
+    if !had_errors {
+        return Ok(text.into_owned());
+    }
+    let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
+    if !had_errors {
+        return Ok(text.into_owned());
+    }
+    Err(Error::new(
+        ErrorKind::UnsupportedEncoding,
+        "the text is neither valid UTF-8 nor GB18030/GBK; declare its charset",
+    ))
+}

@@ -1,0 +1,1 @@
+//! Normalization: printed amounts into exact yuan, codes into compact form.

@@ -1,0 +1,282 @@
+//! The record: what `gongkai extract` prints for each document, one JSON
+//! object per line. Its JSON Schema is generated from these types
+//! (`gongkai schema`, kept in `schema/record.schema.json`).
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ErrorKind;
+use crate::model::Format;
+
+/// One document, read.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Record {
+    /// Where the document came from and how it was decoded.
+    pub source: Source,
+    /// What the document is.
+    pub document: DocumentMeta,
+    /// Every table found, in document order.
+    pub tables: Vec<Table>,
+    /// Facts read from the narrative (情况说明).
+    pub narrative: Vec<NarrativeFact>,
+    /// Consistency findings about the document.
+    pub flags: Vec<Flag>,
+    /// Why the document could not be read, or null.
+    pub error: Option<RecordError>,
+}
+
+/// Provenance of a record.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Source {
+    /// The path (or URL) as given.
+    pub path: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// The format found by content, when known.
+    pub format: Option<Format>,
+    /// The engine that produced the text (`pdf-extract`, `pdftotext`, `scraper`, `calamine`, `text`).
+    pub engine: Option<String>,
+    /// Number of pages (sheets for spreadsheets).
+    pub pages: Option<u32>,
+    /// Non-fatal decoding problems.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Final account or budget.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// 决算: what was received and spent in a year.
+    FinalAccount,
+    /// 预算: what is planned for a year.
+    Budget,
+}
+
+/// Whole department (with subordinate units consolidated) or a single unit.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// 部门.
+    Department,
+    /// 单位.
+    Unit,
+}
+
+/// What the document is about.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct DocumentMeta {
+    /// The publishing unit (部门名称 / 单位名称), as printed.
+    pub unit: Option<String>,
+    /// The fiscal year the document covers.
+    pub year: Option<i32>,
+    /// Final account or budget.
+    pub kind: Option<DocumentKind>,
+    /// Department or unit disclosure.
+    pub scope: Option<Scope>,
+    /// The document's title line.
+    pub title: Option<String>,
+}
+
+/// The unit amounts are printed in.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AmountUnit {
+    /// 元.
+    Yuan,
+    /// 千元.
+    ThousandYuan,
+    /// 万元.
+    TenThousandYuan,
+}
+
+impl AmountUnit {
+    /// How many yuan one printed unit is.
+    pub fn factor(self) -> Decimal {
+        match self {
+            AmountUnit::Yuan => Decimal::ONE,
+            AmountUnit::ThousandYuan => Decimal::from(1000),
+            AmountUnit::TenThousandYuan => Decimal::from(10000),
+        }
+    }
+}
+
+/// One recognized table.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Table {
+    /// The table kind id (see `patterns/`), e.g. `income_expenditure_summary`.
+    pub kind: String,
+    /// The printed label (公开01表, 表一), if any.
+    pub label: Option<String>,
+    /// The title as printed.
+    pub title: String,
+    /// The unit name printed on the table (部门名称：…).
+    pub unit_name: Option<String>,
+    /// The year printed on the table.
+    pub year: Option<i32>,
+    /// The amount unit printed on the table; null when none was found (amounts are then taken as 元).
+    pub amount_unit: Option<AmountUnit>,
+    /// Pages the table spans (1-based).
+    pub pages: Vec<u32>,
+    /// True when the table is declared empty (本表无数据) or has no amounts.
+    pub empty: bool,
+    /// The value columns found, in printed order.
+    pub columns: Vec<Column>,
+    /// Data rows in printed order (header and column-number rows left out).
+    pub rows: Vec<Row>,
+}
+
+/// A value column and the header it was recognized from.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Column {
+    /// The stable column key (`total`, `basic`, `project`, …).
+    pub key: String,
+    /// The printed header path, levels joined with `/`.
+    pub header: String,
+    /// Which side of a two-sided table the column belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<Side>,
+}
+
+/// Level of a classification code.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// 类 (3 digits).
+    Class,
+    /// 款 (5 digits).
+    Section,
+    /// 项 (7 digits).
+    Item,
+}
+
+/// Side of a two-sided summary table.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// 收入.
+    Income,
+    /// 支出.
+    Expenditure,
+}
+
+/// One data row of a table.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Row {
+    /// Classification code in compact form ("2010301"), when the row has one.
+    pub code: Option<String>,
+    /// The row name as printed, wrap-spaces removed.
+    pub name: Option<String>,
+    /// Level of the code.
+    pub level: Option<Level>,
+    /// Parent code (first 5 digits of a 项, first 3 of a 款).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// A stable id for a named line (`total`, `income_total`, `general_budget_appropriation`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
+    /// The printed line number (行次), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_no: Option<String>,
+    /// Side of a two-sided table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub side: Option<Side>,
+    /// Amounts by column key, in yuan, as exact decimal strings. A blank cell has no entry.
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub values: BTreeMap<String, Decimal>,
+    /// The printed text of each value cell, by column key (also non-numeric marks such as ———).
+    pub printed: BTreeMap<String, String>,
+    /// Value columns whose content is a count, not money (vehicles).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counts: Vec<String>,
+}
+
+/// A fact read from the narrative, with the sentence it came from.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct NarrativeFact {
+    /// The fact id (e.g. `income_total`, `three_public_actual`).
+    pub fact: String,
+    /// The section heading the sentence is under.
+    pub section: Option<String>,
+    /// What the fact is about (a function class, an item name), when not implied by `fact`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// An amount in yuan.
+    #[schemars(with = "Option<String>")]
+    pub amount_yuan: Option<Decimal>,
+    /// A percentage as printed (77.87 for 77.87%).
+    #[schemars(with = "Option<String>")]
+    pub percent: Option<Decimal>,
+    /// A count (vehicles, projects).
+    #[schemars(with = "Option<String>")]
+    pub count: Option<Decimal>,
+    /// The text of the amount or percentage as printed.
+    pub printed: String,
+    /// The sentence.
+    pub sentence: String,
+}
+
+/// How serious a flag is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Within rounding, or informative.
+    Info,
+    /// A discrepancy that may be material.
+    Warning,
+    /// A material discrepancy.
+    Error,
+}
+
+/// Where a flag points.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Location {
+    /// The table kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// Row code or line id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<String>,
+    /// Column key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// Narrative section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    /// Narrative sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentence: Option<String>,
+}
+
+/// A consistency finding about the document.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Flag {
+    /// Stable check id.
+    pub check: String,
+    /// Severity.
+    pub severity: Severity,
+    /// One line for a person.
+    pub message: String,
+    /// Where.
+    pub locations: Vec<Location>,
+    /// The value the relation implies.
+    pub expected: Option<String>,
+    /// The value printed.
+    pub found: Option<String>,
+    /// found − expected.
+    pub difference: Option<String>,
+}
+
+/// Why a document could not be read.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct RecordError {
+    /// A stable id.
+    pub kind: ErrorKind,
+    /// What is wrong, in words a user can act on.
+    pub message: String,
+}

@@ -1,0 +1,31 @@
+//! Every tunable of extraction, with its named default.
+
+use std::time::Duration;
+
+/// Default time one document may take to decode.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default largest input file, in bytes.
+pub const DEFAULT_MAX_BYTES: u64 = 200 * 1024 * 1024;
+/// Default largest page count.
+pub const DEFAULT_MAX_PAGES: u32 = 2000;
+
+/// Limits applied to each document.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Wall-clock time one document may take to decode.
+    pub timeout: Duration,
+    /// Largest input size in bytes.
+    pub max_bytes: u64,
+    /// Largest number of pages decoded.
+    pub max_pages: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout: DEFAULT_TIMEOUT,
+            max_bytes: DEFAULT_MAX_BYTES,
+            max_pages: DEFAULT_MAX_PAGES,
+        }
+    }
+}
