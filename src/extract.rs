@@ -22,7 +22,11 @@ pub fn extract_path(path: &Path, patterns: &PatternSet, limits: &Limits) -> Reco
                 m.len(),
                 Error::new(
                     ErrorKind::TooLarge,
-                    format!("the file has {} bytes, over the limit of {}", m.len(), limits.max_bytes),
+                    format!(
+                        "the file has {} bytes, over the limit of {}",
+                        m.len(),
+                        limits.max_bytes
+                    ),
                 ),
             )
         }
@@ -30,7 +34,12 @@ pub fn extract_path(path: &Path, patterns: &PatternSet, limits: &Limits) -> Reco
     }
     match std::fs::read(path) {
         Ok(bytes) => extract_bytes(&bytes, &shown, None, patterns, limits),
-        Err(e) => failed(&shown, &[], 0, Error::new(ErrorKind::Io, format!("cannot read {shown}: {e}"))),
+        Err(e) => failed(
+            &shown,
+            &[],
+            0,
+            Error::new(ErrorKind::Io, format!("cannot read {shown}: {e}")),
+        ),
     }
 }
 
@@ -70,7 +79,11 @@ fn failed(name: &str, bytes: &[u8], len: u64, e: Error) -> Record {
     Record {
         source: Source {
             path: name.to_string(),
-            sha256: if bytes.is_empty() && len > 0 { String::new() } else { sha256_hex(bytes) },
+            sha256: if bytes.is_empty() && len > 0 {
+                String::new()
+            } else {
+                sha256_hex(bytes)
+            },
             bytes: len,
             format: None,
             engine: None,

@@ -37,7 +37,13 @@ pub fn decode(bytes: &[u8], charset: Option<&str>) -> Result<Decoded> {
 fn meta_charset(bytes: &[u8]) -> Option<String> {
     let head: String = bytes[..bytes.len().min(4096)]
         .iter()
-        .map(|&b| if b.is_ascii() { (b as char).to_ascii_lowercase() } else { ' ' })
+        .map(|&b| {
+            if b.is_ascii() {
+                (b as char).to_ascii_lowercase()
+            } else {
+                ' '
+            }
+        })
         .collect();
     let at = head.find("charset=")?;
     let rest = &head[at + "charset=".len()..];
@@ -56,8 +62,31 @@ struct Walker {
 }
 
 const BLOCK_TAGS: &[&str] = &[
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "tr", "section", "article", "header",
-    "footer", "blockquote", "pre", "center", "ul", "ol", "dl", "dt", "dd", "caption", "title",
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "br",
+    "tr",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "blockquote",
+    "pre",
+    "center",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "caption",
+    "title",
 ];
 
 impl Walker {
@@ -93,7 +122,8 @@ impl Walker {
                     }
                     return;
                 }
-                let is_block = BLOCK_TAGS.contains(&name) || name == "table" || name == "td" || name == "th";
+                let is_block =
+                    BLOCK_TAGS.contains(&name) || name == "table" || name == "td" || name == "th";
                 if is_block {
                     self.flush_line();
                 }
@@ -183,7 +213,10 @@ fn table_grid(table: ElementRef) -> Option<Grid> {
         .into_iter()
         .filter(|r| !r.is_empty())
         .map(|r| {
-            let mut row: Vec<GridCell> = r.into_iter().map(|c| c.unwrap_or_else(|| GridCell::new(""))).collect();
+            let mut row: Vec<GridCell> = r
+                .into_iter()
+                .map(|c| c.unwrap_or_else(|| GridCell::new("")))
+                .collect();
             row.resize(width, GridCell::new(""));
             row
         })
@@ -203,7 +236,9 @@ mod tests {
     fn spans_are_expanded() {
         let html = "<table><tr><td colspan=2>项目</td><td rowspan=2>金额</td></tr><tr><td>编码</td><td>名称</td></tr></table>";
         let d = decode(html.as_bytes(), None).unwrap_or_else(|e| panic!("{e}"));
-        let Block::Grid(g) = &d.blocks[0] else { panic!("no grid") };
+        let Block::Grid(g) = &d.blocks[0] else {
+            panic!("no grid")
+        };
         assert!(g.spans_known);
         assert_eq!(g.rows[0][1].text, "项目");
         assert!(!g.rows[0][1].origin);
@@ -213,8 +248,16 @@ mod tests {
 
     #[test]
     fn gbk_meta_charset() {
-        let (bytes, _, _) = encoding_rs::GBK.encode("<html><head><meta charset=\"gbk\"></head><body><p>收入决算表</p></body></html>");
+        let (bytes, _, _) = encoding_rs::GBK.encode(
+            "<html><head><meta charset=\"gbk\"></head><body><p>收入决算表</p></body></html>",
+        );
         let d = decode(&bytes, None).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(d.blocks[0], Block::Text(TextLine { page: 1, text: "收入决算表".into() }));
+        assert_eq!(
+            d.blocks[0],
+            Block::Text(TextLine {
+                page: 1,
+                text: "收入决算表".into()
+            })
+        );
     }
 }

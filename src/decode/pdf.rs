@@ -7,5 +7,8 @@ use crate::settings::Limits;
 
 /// Decodes a PDF held in memory.
 pub fn decode(_bytes: &[u8], _limits: &Limits) -> Result<Decoded> {
-    Err(Error::new(ErrorKind::UnsupportedFormat, "PDF decoding is not built yet"))
+    Err(Error::new(
+        ErrorKind::UnsupportedFormat,
+        "PDF decoding is not built yet",
+    ))
 }

@@ -78,7 +78,10 @@ pub fn decode(bytes: &[u8], name: &str) -> Result<Decoded> {
         }));
         let mut grid_rows = Vec::new();
         for row in rows {
-            let filled: Vec<&GridCell> = row.iter().filter(|c| c.origin && !c.text.is_empty()).collect();
+            let filled: Vec<&GridCell> = row
+                .iter()
+                .filter(|c| c.origin && !c.text.is_empty())
+                .collect();
             if grid_rows.is_empty() && filled.len() <= 1 {
                 if let Some(cell) = filled.first() {
                     blocks.push(Block::Text(TextLine {

@@ -38,7 +38,10 @@ pub fn blocks_from_text(text: &str) -> Vec<Block> {
             continue;
         }
         flush(&mut rows, &mut blocks);
-        blocks.push(Block::Text(TextLine { page: 1, text: line }));
+        blocks.push(Block::Text(TextLine {
+            page: 1,
+            text: line,
+        }));
     }
     flush(&mut rows, &mut blocks);
     blocks

@@ -1,14 +1,505 @@
 //! Recognition: finds each table in the block stream by the patterns in
 //! `patterns/` and reads it into rows.
+//!
+//! The stream is walked once. A text line matching a table title opens a
+//! *pending* table; the label, unit name, year and amount unit lines that
+//! follow fill it in; the next grid is read as that table. A grid with no
+//! title of its own right after a table on the next page is that table's
+//! continuation (repeated header rows are dropped). A title followed by an
+//! empty-table marker and no grid is a table declared empty.
 
+pub mod header;
 pub mod pattern;
+pub mod rows;
 
 pub use pattern::PatternSet;
 
-use crate::model::Decoded;
-use crate::record::{DocumentMeta, Table};
+use crate::decode::normal::squash;
+use crate::model::{Block, Decoded, Grid, GridCell};
+use crate::normalize::parse_unit;
+use crate::record::{AmountUnit, Column, DocumentKind, DocumentMeta, Scope, Table};
+
+use header::Header;
+use pattern::{Common, TablePattern};
+use rows::RowReader;
+
+/// Text lines after a title within which its grid must start.
+const MAX_LINES_AFTER_TITLE: usize = 8;
+/// Longest line (in characters, squashed) that can be a table title.
+const MAX_TITLE_CHARS: usize = 60;
+/// Lines at the start of a document searched for its title.
+const DOCUMENT_HEAD_LINES: usize = 40;
 
 /// Finds the document's metadata and every table in a decoded document.
-pub fn recognize(_decoded: &Decoded, _patterns: &PatternSet) -> (DocumentMeta, Vec<Table>) {
-    (DocumentMeta::default(), Vec::new())
+pub fn recognize(decoded: &Decoded, patterns: &PatternSet) -> (DocumentMeta, Vec<Table>) {
+    let blocks = peel_title_rows(&decoded.blocks);
+    let mut walker = Walker::new(patterns);
+    for block in &blocks {
+        match block {
+            Block::Text(line) => walker.text(&line.text, line.page),
+            Block::Grid(grid) => walker.grid(grid),
+        }
+    }
+    walker.finish();
+    let meta = document_meta(&blocks, &walker.tables, patterns);
+    (meta, walker.tables)
+}
+
+/// Rows at the top of a grid that hold a single text (a title, unit or
+/// year line drawn inside the table frame) become text lines.
+fn peel_title_rows(blocks: &[Block]) -> Vec<Block> {
+    let mut out = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        let Block::Grid(grid) = block else {
+            out.push(block.clone());
+            continue;
+        };
+        let mut skip = 0;
+        for row in &grid.rows {
+            let texts: std::collections::BTreeSet<&str> = row
+                .iter()
+                .map(|c| c.text.as_str())
+                .filter(|t| !t.trim().is_empty())
+                .collect();
+            if texts.len() == 1
+                && grid.width() > 1
+                && row
+                    .iter()
+                    .filter(|c| c.origin && !c.text.trim().is_empty())
+                    .count()
+                    == 1
+            {
+                let text = texts.into_iter().next().unwrap_or_default();
+                // Only lines that look like titles or metadata, not a lone "合计" or section row.
+                if squash(text).chars().count() >= 6
+                    && !text.chars().next().is_some_and(|c| c.is_ascii_digit())
+                {
+                    out.push(Block::Text(crate::model::TextLine {
+                        page: grid.page,
+                        text: text.to_string(),
+                    }));
+                    skip += 1;
+                    continue;
+                }
+            }
+            break;
+        }
+        if skip > 0 && skip < grid.rows.len() {
+            out.push(Block::Grid(Grid {
+                page: grid.page,
+                rows: grid.rows[skip..].to_vec(),
+                spans_known: grid.spans_known,
+            }));
+        } else if skip == 0 {
+            out.push(block.clone());
+        }
+    }
+    out
+}
+
+/// What is known about a table before its grid arrives.
+#[derive(Debug, Clone)]
+struct Pending {
+    pattern: usize,
+    title: String,
+    label: Option<String>,
+    unit_name: Option<String>,
+    year: Option<i32>,
+    amount_unit: Option<AmountUnit>,
+    unit_dangling: bool,
+    empty_marker: bool,
+    page: u32,
+    lines: usize,
+    /// Other lines between the title and the grid (section headings).
+    context: Vec<String>,
+}
+
+/// A table being read (possibly over several pages).
+struct Open {
+    pattern: usize,
+    header: Header,
+    reader: RowReader,
+    table: Table,
+    /// Rows read so far, with their block.
+    rows: Vec<rows::BlockRow>,
+    width: usize,
+    /// Substantive text lines seen since its last grid.
+    text_since: usize,
+}
+
+struct Walker<'a> {
+    patterns: &'a PatternSet,
+    pending: Option<Pending>,
+    open: Option<Open>,
+    tables: Vec<Table>,
+}
+
+impl<'a> Walker<'a> {
+    fn new(patterns: &'a PatternSet) -> Self {
+        Walker {
+            patterns,
+            pending: None,
+            open: None,
+            tables: Vec::new(),
+        }
+    }
+
+    fn common(&self) -> &'a Common {
+        &self.patterns.common
+    }
+
+    fn text(&mut self, text: &str, page: u32) {
+        let line = squash(text);
+        if line.is_empty() {
+            return;
+        }
+        // Table-of-contents entries ("一、收入支出决算总表.....2") are never titles.
+        if line.contains("....") || line.contains("……") || line.contains("···") {
+            return;
+        }
+        if let Some((pattern, title, label)) = self.match_title(&line) {
+            self.close_pending();
+            self.close_open();
+            let common = self.common();
+            self.pending = Some(Pending {
+                pattern,
+                title,
+                label,
+                unit_name: None,
+                year: common.year.capture(&line).and_then(|y| y.parse().ok()),
+                amount_unit: common
+                    .amount_unit
+                    .capture(&line)
+                    .and_then(|u| parse_unit(&u)),
+                unit_dangling: false,
+                empty_marker: false,
+                page,
+                lines: 0,
+                context: Vec::new(),
+            });
+            return;
+        }
+        let common = self.common();
+        if let Some(p) = self.pending.as_mut() {
+            let mut meta = false;
+            if p.unit_dangling {
+                if let Some(u) = parse_unit(&line) {
+                    p.amount_unit = Some(u);
+                    p.unit_dangling = false;
+                    return;
+                }
+            }
+            if common.labels.is_match(&line) {
+                p.label = Some(line.clone());
+                meta = true;
+            }
+            if let Some(u) = common
+                .unit_name
+                .capture(&line)
+                .filter(|u| parse_unit(u).is_none())
+            {
+                p.unit_name = Some(u);
+                meta = true;
+            }
+            if let Some(y) = common.year.capture(&line).and_then(|y| y.parse().ok()) {
+                if line.chars().count() <= 40 {
+                    p.year = Some(y);
+                    meta = true;
+                }
+            }
+            if let Some(u) = common
+                .amount_unit
+                .capture(&line)
+                .and_then(|u| parse_unit(&u))
+            {
+                p.amount_unit = Some(u);
+                meta = true;
+            } else if common.amount_unit_dangling.is_match(&line) {
+                p.unit_dangling = true;
+                meta = true;
+            }
+            if common.empty_markers.is_match(&line) {
+                p.empty_marker = true;
+                meta = true;
+            }
+            if !meta {
+                p.lines += 1;
+                p.context.push(line.clone());
+                if p.lines > MAX_LINES_AFTER_TITLE {
+                    self.close_pending();
+                }
+            }
+            return;
+        }
+        if let Some(open) = self.open.as_mut() {
+            if common.empty_markers.is_match(&line)
+                && (common.notes.is_match(&line) || line.chars().count() < 60)
+            {
+                open.reader.empty_marker = true;
+            }
+            // Page furniture (page numbers, running heads, unit lines) does
+            // not end a table; a sentence does.
+            let furniture = line.chars().count() <= 20
+                || common.unit_name.is_match(&line)
+                || common.amount_unit.is_match(&line)
+                || common.notes.is_match(&line);
+            if !furniture {
+                open.text_since += 1;
+            }
+        }
+    }
+
+    /// The best pattern whose title matches `line` (the longest match wins),
+    /// with the title and any label printed on the same line.
+    fn match_title(&self, line: &str) -> Option<(usize, String, Option<String>)> {
+        if line.chars().count() > MAX_TITLE_CHARS {
+            return None;
+        }
+        let common = self.common();
+        let mut label = None;
+        let mut rest = line.to_string();
+        if let Some(m) = common.label_in_title.0.iter().find_map(|r| r.find(&rest)) {
+            if m.as_str().len() < rest.len() {
+                label = Some(m.as_str().trim_end_matches([':', '.', '、']).to_string());
+                rest = format!("{}{}", &rest[..m.start()], &rest[m.end()..]);
+            }
+        }
+        let rest = header::strip_enumeration(&rest, common);
+        let mut best: Option<(usize, usize)> = None;
+        for (i, t) in self.patterns.tables.iter().enumerate() {
+            if let Some(m) = t.titles.longest(&rest) {
+                // What precedes the title may be a unit name or a year, not a sentence.
+                let prefix = &rest[..m.start()];
+                if prefix.contains(['，', ',', '。', '；', ';']) || prefix.chars().count() > 40 {
+                    continue;
+                }
+                let len = m.as_str().chars().count();
+                if best.is_none_or(|(_, l)| len > l) {
+                    best = Some((i, len));
+                }
+            }
+        }
+        best.map(|(i, _)| (i, line.to_string(), label))
+    }
+
+    fn grid(&mut self, grid: &Grid) {
+        let patterns = self.patterns;
+        if let Some(p) = self.pending.take() {
+            self.close_open();
+            self.open_table(p, grid);
+            return;
+        }
+        if let Some(open) = self.open.as_mut() {
+            let last_page = open.table.pages.last().copied().unwrap_or(grid.page);
+            let continues = open.text_since == 0
+                && grid.width() == open.width
+                && (grid.page == last_page + 1 || grid.page == last_page);
+            if continues {
+                let pattern = &patterns.tables[open.pattern];
+                let unit = open.table.amount_unit.unwrap_or(AmountUnit::Yuan);
+                open.reader.read(
+                    &grid.rows,
+                    &open.header,
+                    pattern,
+                    &patterns.common,
+                    unit,
+                    &mut open.rows,
+                );
+                if !open.table.pages.contains(&grid.page) {
+                    open.table.pages.push(grid.page);
+                }
+                return;
+            }
+        }
+        self.close_open();
+        tracing::debug!(
+            page = grid.page,
+            rows = grid.rows.len(),
+            "grid with no recognized title"
+        );
+    }
+
+    fn open_table(&mut self, p: Pending, grid: &Grid) {
+        let pattern: &TablePattern = &self.patterns.tables[p.pattern];
+        let common = self.common();
+        let header = header::analyse(grid, pattern, common);
+        let mut reader = RowReader::default();
+        let context: Vec<Vec<GridCell>> = p
+            .context
+            .iter()
+            .map(|t| vec![GridCell::new(t.clone())])
+            .collect();
+        reader.seed_sections(&context, pattern, common);
+        reader.seed_sections(&grid.rows[..header.rows], pattern, common);
+        let unit = p.amount_unit.unwrap_or(AmountUnit::Yuan);
+        let mut rows = Vec::new();
+        reader.read(
+            &grid.rows[header.rows..],
+            &header,
+            pattern,
+            common,
+            unit,
+            &mut rows,
+        );
+        let paths = &header.paths;
+        let columns = header
+            .blocks
+            .iter()
+            .flat_map(|b| {
+                b.columns.iter().filter_map(move |(c, role)| match role {
+                    header::Role::Value(key) => Some(Column {
+                        key: key.clone(),
+                        header: paths[*c].clone(),
+                        side: b.side,
+                    }),
+                    _ => None,
+                })
+            })
+            .collect();
+        let table = Table {
+            kind: pattern.kind.clone(),
+            label: p.label,
+            title: p.title,
+            unit_name: p.unit_name,
+            year: p.year,
+            amount_unit: p.amount_unit,
+            pages: vec![grid.page],
+            empty: p.empty_marker,
+            columns,
+            rows: Vec::new(),
+        };
+        self.open = Some(Open {
+            rows,
+            pattern: p.pattern,
+            width: grid.width(),
+            header,
+            reader,
+            table,
+            text_since: 0,
+        });
+    }
+
+    fn close_open(&mut self) {
+        if let Some(open) = self.open.take() {
+            let mut table = open.table;
+            let mut rows = open.rows;
+            // Side-by-side blocks of a one-sided table read block by block.
+            if table.columns.iter().all(|c| c.side.is_none()) {
+                rows.sort_by_key(|(b, _)| *b);
+            }
+            table.rows = rows.into_iter().map(|(_, r)| r).collect();
+            let has_values = table.rows.iter().any(|r| !r.values.is_empty());
+            table.empty = table.empty || open.reader.empty_marker || !has_values;
+            // Columns that never hold a value and have no header are slivers.
+            table.columns.retain(|c| {
+                !c.key.starts_with("col")
+                    || table.rows.iter().any(|r| r.printed.contains_key(&c.key))
+            });
+            self.tables.push(table);
+        }
+    }
+
+    /// A title that never got a grid: a table declared empty when a marker
+    /// followed it, otherwise dropped (a heading or a contents entry).
+    fn close_pending(&mut self) {
+        if let Some(p) = self.pending.take() {
+            if p.empty_marker {
+                let pattern = &self.patterns.tables[p.pattern];
+                self.tables.push(Table {
+                    kind: pattern.kind.clone(),
+                    label: p.label,
+                    title: p.title,
+                    unit_name: p.unit_name,
+                    year: p.year,
+                    amount_unit: p.amount_unit,
+                    pages: vec![p.page],
+                    empty: true,
+                    columns: Vec::new(),
+                    rows: Vec::new(),
+                });
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        self.close_pending();
+        self.close_open();
+    }
+}
+
+/// The document's title, unit, year, kind and scope, from its first lines,
+/// falling back on what its tables say.
+fn document_meta(blocks: &[Block], tables: &[Table], patterns: &PatternSet) -> DocumentMeta {
+    let mut meta = DocumentMeta::default();
+    let title_re = regex::Regex::new(r"(\d{4})\s*年度?\s*(.*?)(部门|单位)?\s*(决算|预算)")
+        .unwrap_or_else(|_| unreachable_regex());
+    let lines: Vec<&str> = blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Text(t) => Some(t.text.as_str()),
+            Block::Grid(_) => None,
+        })
+        .take(DOCUMENT_HEAD_LINES)
+        .collect();
+    for (i, line) in lines.iter().enumerate() {
+        let squashed = squash(line);
+        if squashed.contains("....") {
+            continue;
+        }
+        if let Some(c) = title_re.captures(&squashed) {
+            let whole = c.get(0).map_or("", |m| m.as_str());
+            meta.year = c.get(1).and_then(|m| m.as_str().parse().ok());
+            meta.kind = Some(if &c[4] == "决算" {
+                DocumentKind::FinalAccount
+            } else {
+                DocumentKind::Budget
+            });
+            meta.scope = match c.get(3).map(|m| m.as_str()) {
+                Some("部门") => Some(Scope::Department),
+                Some("单位") => Some(Scope::Unit),
+                _ => None,
+            };
+            let start = squashed.find(whole).unwrap_or(0);
+            let before = squashed[..start].trim();
+            meta.unit = if before.chars().count() >= 2 {
+                Some(before.to_string())
+            } else if i > 0 {
+                let prev = squash(lines[i - 1]);
+                (prev.chars().count() >= 2
+                    && prev.chars().count() <= 40
+                    && !prev.contains(['，', '。']))
+                .then_some(prev)
+            } else {
+                None
+            };
+            meta.title = Some(line.to_string());
+            break;
+        }
+    }
+    if meta.unit.is_none() {
+        meta.unit = tables.iter().find_map(|t| t.unit_name.clone());
+    }
+    if meta.year.is_none() {
+        meta.year = most_common(tables.iter().filter_map(|t| t.year));
+    }
+    if meta.kind.is_none() {
+        meta.kind = tables
+            .first()
+            .and_then(|t| patterns.table(&t.kind))
+            .map(|p| p.document);
+    }
+    meta
+}
+
+fn most_common(years: impl Iterator<Item = i32>) -> Option<i32> {
+    let mut counts = std::collections::BTreeMap::new();
+    for y in years {
+        *counts.entry(y).or_insert(0usize) += 1;
+    }
+    counts.into_iter().max_by_key(|(_, n)| *n).map(|(y, _)| y)
+}
+
+fn unreachable_regex() -> regex::Regex {
+    // The pattern above is a literal and always compiles; this is never reached.
+    regex::Regex::new("$^").unwrap_or_else(|_| std::process::abort())
 }

@@ -1,0 +1,360 @@
+//! Header analysis: which leading rows of a grid are the header, what each
+//! column is (a row-identity role or a value column with a key), and how the
+//! columns split into side-by-side blocks.
+
+use crate::decode::normal::squash;
+use crate::model::{Grid, GridCell};
+use crate::normalize::{compact_code, parse_amount};
+use crate::record::Side;
+
+use super::pattern::{Common, TablePattern};
+
+/// What a column holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// A whole code.
+    Code,
+    /// 类 of a split code.
+    CodeClass,
+    /// 款 of a split code.
+    CodeSection,
+    /// 项 of a split code.
+    CodeItem,
+    /// The row name.
+    Name,
+    /// The printed line number.
+    LineNo,
+    /// A value column with its key.
+    Value(String),
+    /// A column with no header and no role.
+    Unknown,
+}
+
+impl Role {
+    fn is_label(&self) -> bool {
+        matches!(
+            self,
+            Role::Code | Role::CodeClass | Role::CodeSection | Role::CodeItem | Role::Name
+        )
+    }
+}
+
+/// A side-by-side group of columns that reads as one row per grid row.
+#[derive(Debug, Clone, Default)]
+pub struct ColumnBlock {
+    /// Side of a two-sided table.
+    pub side: Option<Side>,
+    /// Column indexes with their roles, left to right.
+    pub columns: Vec<(usize, Role)>,
+}
+
+/// The analysed header of a grid.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// Number of leading rows that are header (column-number rows included).
+    pub rows: usize,
+    /// The header path of each column.
+    pub paths: Vec<String>,
+    /// The blocks.
+    pub blocks: Vec<ColumnBlock>,
+    /// The squashed texts of the header rows, to drop repeats on continuation pages.
+    pub signatures: Vec<String>,
+}
+
+/// The squashed text of a row (cells joined with `|`).
+pub fn row_signature(row: &[GridCell]) -> String {
+    row.iter()
+        .map(|c| squash(&c.text))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// A row of column numbers ("栏次 | 1 | 2 | 3", "1 2 3 4=1+2"): a header
+/// artefact, never data.
+pub fn is_column_number_row(row: &[GridCell]) -> bool {
+    let texts: Vec<String> = row
+        .iter()
+        .filter(|c| c.origin)
+        .map(|c| squash(&c.text))
+        .filter(|t| !t.is_empty())
+        .collect();
+    if texts.iter().any(|t| t == "栏次" || t == "行次")
+        && texts
+            .iter()
+            .all(|t| is_column_number(t) || t == "栏次" || t == "行次" || t.starts_with("栏次"))
+    {
+        return true;
+    }
+    let numbers: Vec<u32> = texts.iter().filter_map(|t| small_integer(t)).collect();
+    numbers.len() >= 2
+        && texts.iter().all(|t| is_column_number(t))
+        && numbers.windows(2).all(|w| w[0] < w[1])
+}
+
+fn small_integer(t: &str) -> Option<u32> {
+    let t = t
+        .strip_suffix(".00")
+        .or_else(|| t.strip_suffix(".0"))
+        .unwrap_or(t);
+    t.parse::<u32>().ok().filter(|n| *n <= 99)
+}
+
+fn is_column_number(t: &str) -> bool {
+    small_integer(t).is_some()
+        || (t
+            .chars()
+            .all(|c| c.is_ascii_digit() || "=+-*/()".contains(c))
+            && t.contains('='))
+}
+
+/// True when a row carries data: an amount with a fraction or separators,
+/// a classification code first, or a total line with nothing else but values.
+pub fn is_data_row(row: &[GridCell], common: &Common) -> bool {
+    let texts: Vec<String> = row.iter().map(|c| squash(&c.text)).collect();
+    if texts
+        .iter()
+        .any(|t| (t.contains('.') || t.contains(',')) && parse_amount(t).is_some())
+    {
+        return true;
+    }
+    let non_empty: Vec<&String> = texts.iter().filter(|t| !t.is_empty()).collect();
+    let Some(first) = non_empty.first() else {
+        return false;
+    };
+    if compact_code(first).is_some() && !is_column_number_row(row) {
+        return true;
+    }
+    let stripped = strip_enumeration(first, common);
+    let is_line =
+        common.lines.iter().any(|l| l.names.is_match(&stripped)) || stripped.len() < first.len();
+    let distinct_text = non_empty
+        .iter()
+        .filter(|t| parse_amount(t).is_none())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    is_line && distinct_text <= 1
+}
+
+/// Removes one leading enumeration ("一、", "(一)", "1.", "其中:").
+pub fn strip_enumeration(s: &str, common: &Common) -> String {
+    let mut out = s.to_string();
+    for _ in 0..2 {
+        let Some(m) = common.enumeration.0.iter().find_map(|r| r.find(&out)) else {
+            break;
+        };
+        if m.end() >= out.len() {
+            break;
+        }
+        out = out[m.end()..].to_string();
+    }
+    out
+}
+
+/// Analyses the header of `grid` for `pattern`.
+pub fn analyse(grid: &Grid, pattern: &TablePattern, common: &Common) -> Header {
+    let limit = grid.rows.len().min(8);
+    let mut rows = 0;
+    while rows < limit && !is_data_row(&grid.rows[rows], common) {
+        rows += 1;
+    }
+    if rows == limit && limit == grid.rows.len() {
+        // No data row at all (an empty table): the header is every row
+        // before the first note.
+        rows = grid
+            .rows
+            .iter()
+            .position(|r| {
+                r.iter()
+                    .find(|c| !c.text.is_empty())
+                    .is_some_and(|c| common.notes.is_match(&squash(&c.text)))
+            })
+            .unwrap_or(grid.rows.len())
+            .min(limit);
+    }
+    let header_rows: Vec<&Vec<GridCell>> = grid.rows[..rows]
+        .iter()
+        .filter(|r| !is_column_number_row(r))
+        .collect();
+    let width = grid.width();
+    let mut texts: Vec<Vec<String>> = header_rows
+        .iter()
+        .map(|r| r.iter().map(|c| squash(&c.text)).collect())
+        .collect();
+    if !grid.spans_known {
+        fill_spans(&mut texts);
+    }
+    let paths: Vec<String> = (0..width)
+        .map(|c| {
+            let mut segs: Vec<&str> = Vec::new();
+            for row in &texts {
+                let t = row[c].as_str();
+                if !t.is_empty() && segs.last() != Some(&t) {
+                    segs.push(t);
+                }
+            }
+            segs.join("/")
+        })
+        .collect();
+    let mut roles: Vec<Role> = paths.iter().map(|p| role_of(p, pattern, common)).collect();
+    apply_groups(&mut roles, &paths, pattern);
+    let blocks = split_blocks(&roles, &paths, pattern);
+    Header {
+        rows,
+        signatures: grid.rows[..rows].iter().map(|r| row_signature(r)).collect(),
+        paths,
+        blocks,
+    }
+}
+
+/// Without span information a merged header cell shows as text followed by
+/// empty neighbours. An empty header cell takes the text on its left when a
+/// lower header row has text in that column (it is then a group heading).
+fn fill_spans(texts: &mut [Vec<String>]) {
+    let n = texts.len();
+    for r in 0..n {
+        let width = texts[r].len();
+        for c in 1..width {
+            if texts[r][c].is_empty() && !texts[r][c - 1].is_empty() {
+                let below = (r + 1..n).any(|rr| !texts[rr][c].is_empty());
+                // Never fill from a column whose own lower rows are empty:
+                // that column is a leaf, not a group heading.
+                let left_is_group = (r + 1..n).any(|rr| !texts[rr][c - 1].is_empty()) || r + 1 == n;
+                if below && left_is_group {
+                    texts[r][c] = texts[r][c - 1].clone();
+                }
+            }
+        }
+    }
+}
+
+fn role_of(path: &str, pattern: &TablePattern, common: &Common) -> Role {
+    let roles = &common.roles;
+    if path.is_empty() {
+        return Role::Unknown;
+    }
+    if roles.line_no.is_match(path) {
+        return Role::LineNo;
+    }
+    if roles.code_class.is_match(path) {
+        return Role::CodeClass;
+    }
+    if roles.code_section.is_match(path) {
+        return Role::CodeSection;
+    }
+    if roles.code_item.is_match(path) {
+        return Role::CodeItem;
+    }
+    if roles.code.is_match(path) {
+        return Role::Code;
+    }
+    if let Some(rule) = pattern.columns.iter().find(|r| r.matches(path)) {
+        return Role::Value(rule.key.clone());
+    }
+    if roles.name.is_match(path) {
+        return Role::Name;
+    }
+    Role::Unknown
+}
+
+/// Prefixes value keys with their group (budget/actual). When every key
+/// occurs exactly once per group, the n-th occurrence goes to the n-th
+/// group; otherwise each column's header path decides.
+fn apply_groups(roles: &mut [Role], paths: &[String], pattern: &TablePattern) {
+    let groups = &pattern.groups;
+    if groups.is_empty() {
+        return;
+    }
+    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for role in roles.iter() {
+        if let Role::Value(k) = role {
+            *counts.entry(k.clone()).or_default() += 1;
+        }
+    }
+    let by_order = !counts.is_empty() && counts.values().all(|n| *n == groups.len());
+    let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for (role, path) in roles.iter_mut().zip(paths) {
+        if let Role::Value(k) = role {
+            let n = seen.entry(k.clone()).or_default();
+            let group = if by_order {
+                groups.get(*n)
+            } else {
+                groups.iter().find(|g| g.header.is_match(path))
+            };
+            *n += 1;
+            if let Some(g) = group {
+                *k = format!("{}{}", g.prefix, k);
+            }
+        }
+    }
+}
+
+fn side_of(paths: &[&String]) -> Option<Side> {
+    let first: Vec<&str> = paths.iter().filter_map(|p| p.split('/').next()).collect();
+    if first.iter().any(|s| s.starts_with("收入") || *s == "收") {
+        Some(Side::Income)
+    } else if first.iter().any(|s| s.starts_with("支出") || *s == "支") {
+        Some(Side::Expenditure)
+    } else {
+        None
+    }
+}
+
+fn split_blocks(roles: &[Role], paths: &[String], pattern: &TablePattern) -> Vec<ColumnBlock> {
+    let mut blocks: Vec<ColumnBlock> = Vec::new();
+    let mut current = ColumnBlock::default();
+    let mut seen_value = false;
+    for (c, role) in roles.iter().enumerate() {
+        if role.is_label() && seen_value {
+            blocks.push(std::mem::take(&mut current));
+            seen_value = false;
+        }
+        if matches!(role, Role::Value(_) | Role::LineNo)
+            && current.columns.iter().any(|(_, r)| r.is_label())
+        {
+            seen_value = true;
+        }
+        if matches!(role, Role::Value(_)) {
+            seen_value = true;
+        }
+        current.columns.push((c, role.clone()));
+    }
+    blocks.push(current);
+    let n = blocks.len();
+    for (i, block) in blocks.iter_mut().enumerate() {
+        // Unknown columns without a header are slivers; keep them only as
+        // values with a positional key so no printed amount is dropped.
+        for (c, role) in block.columns.iter_mut() {
+            if *role == Role::Unknown {
+                *role = Role::Value(format!("col{}", *c + 1));
+            }
+        }
+        dedupe_keys(block);
+        if !pattern.sides.is_empty() {
+            let block_paths: Vec<&String> = block.columns.iter().map(|(c, _)| &paths[*c]).collect();
+            block.side = side_of(&block_paths).or_else(|| {
+                if n == pattern.sides.len() {
+                    pattern.sides.get(i).copied()
+                } else {
+                    None
+                }
+            });
+        }
+    }
+    blocks
+}
+
+fn dedupe_keys(block: &mut ColumnBlock) {
+    let mut seen: Vec<String> = Vec::new();
+    for (_, role) in block.columns.iter_mut() {
+        if let Role::Value(key) = role {
+            let mut k = key.clone();
+            let mut n = 2;
+            while seen.contains(&k) {
+                k = format!("{key}_{n}");
+                n += 1;
+            }
+            seen.push(k.clone());
+            *key = k;
+        }
+    }
+}
