@@ -282,3 +282,9 @@ pub struct RecordError {
     /// What is wrong, in words a user can act on.
     pub message: String,
 }
+
+/// The JSON Schema of [`Record`], pretty-printed.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Record);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}

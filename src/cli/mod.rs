@@ -1,6 +1,7 @@
 //! Command-line interface: one file per subcommand.
 
 mod extract;
+mod schema;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Read disclosure files (PDF, HTML, XLS/XLSX, text) into JSON records, one per document.
     Extract(extract::Args),
+    /// Print the JSON Schema of the records `extract` writes.
+    Schema(schema::Args),
 }
 
 /// Exit code when some input could not be read.
@@ -51,6 +54,7 @@ pub fn main() -> ExitCode {
         .try_init();
     let result = match cli.command {
         Command::Extract(args) => extract::run(args),
+        Command::Schema(args) => schema::run(args),
     };
     match result {
         Ok(code) => code,

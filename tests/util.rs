@@ -1,0 +1,87 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use gongkai::record::Record;
+use gongkai::recognize::PatternSet;
+use gongkai::settings::Limits;
+
+/// The crate root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A bundled sample.
+pub fn sample(name: &str) -> PathBuf {
+    root().join("samples").join(name)
+}
+
+/// `../shared` beside the project, when present.
+pub fn shared() -> Option<PathBuf> {
+    let p = root().join("..").join("shared");
+    p.join("corpus").is_dir().then_some(p)
+}
+
+/// Extracts one file with the bundled patterns.
+pub fn extract(path: &Path) -> Record {
+    let patterns = PatternSet::bundled().unwrap_or_else(|e| panic!("patterns: {e}"));
+    gongkai::extract::extract_path(path, &patterns, &Limits::default())
+}
+
+/// The tables of a record as JSON, without the page numbers (which depend
+/// on the rendering).
+pub fn tables_without_pages(record: &Record) -> serde_json::Value {
+    let mut v = serde_json::to_value(&record.tables).unwrap_or_default();
+    if let Some(tables) = v.as_array_mut() {
+        for t in tables {
+            if let Some(o) = t.as_object_mut() {
+                o.remove("pages");
+            }
+        }
+    }
+    v
+}
+
+/// The golden expectation for the seed.
+pub fn golden() -> serde_json::Value {
+    let text = std::fs::read_to_string(sample("seed_changzhi_2022_final.expected.json"))
+        .unwrap_or_else(|e| panic!("golden: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("golden: {e}"))
+}
+
+/// Compares a record's tables with the golden, cell by cell, and panics
+/// with the first differences.
+pub fn assert_matches_golden(record: &Record, what: &str) {
+    assert!(record.error.is_none(), "{what}: {:?}", record.error);
+    let golden = golden();
+    let want = golden["tables"].as_array().cloned().unwrap_or_default();
+    let got = tables_without_pages(record);
+    let got = got.as_array().cloned().unwrap_or_default();
+    let mut problems = Vec::new();
+    let kinds = |ts: &[serde_json::Value]| ts.iter().map(|t| t["kind"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>();
+    if kinds(&want) != kinds(&got) {
+        problems.push(format!("table kinds: want {:?}\n got {:?}", kinds(&want), kinds(&got)));
+    }
+    for w in &want {
+        let Some(g) = got.iter().find(|g| g["kind"] == w["kind"]) else { continue };
+        for key in ["label", "year", "amount_unit", "unit_name", "empty", "columns"] {
+            if w[key] != g[key] {
+                problems.push(format!("{}: {key}: want {} got {}", w["kind"], w[key], g[key]));
+            }
+        }
+        let (wr, gr) = (w["rows"].as_array().cloned().unwrap_or_default(), g["rows"].as_array().cloned().unwrap_or_default());
+        if wr.len() != gr.len() {
+            problems.push(format!("{}: {} rows, want {}", w["kind"], gr.len(), wr.len()));
+        }
+        for (i, (a, b)) in wr.iter().zip(gr.iter()).enumerate() {
+            if a != b {
+                problems.push(format!("{} row {i}:\n want {a}\n  got {b}", w["kind"]));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        let shown: Vec<_> = problems.iter().take(15).cloned().collect();
+        panic!("{what}: {} differences from the golden record:\n{}", problems.len(), shown.join("\n"));
+    }
+}
