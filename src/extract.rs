@@ -5,6 +5,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use crate::check;
 use crate::decode;
 use crate::error::{Error, ErrorKind};
 use crate::recognize::{self, PatternSet};
@@ -57,7 +58,7 @@ pub fn extract_bytes(
         Err(e) => return failed(name, bytes, bytes.len() as u64, e),
     };
     let (document, tables) = recognize::recognize(&decoded, patterns);
-    Record {
+    let mut record = Record {
         source: Source {
             path: name.to_string(),
             sha256: sha256_hex(bytes),
@@ -72,7 +73,9 @@ pub fn extract_bytes(
         narrative: Vec::new(),
         flags: Vec::new(),
         error: None,
-    }
+    };
+    record.flags = check::run(&record, &patterns.checks, patterns);
+    record
 }
 
 fn failed(name: &str, bytes: &[u8], len: u64, e: Error) -> Record {

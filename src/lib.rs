@@ -10,7 +10,9 @@
 //!    (data, not code) and reads it row by row.
 //! 3. [`normalize`] — amounts into exact yuan decimals, codes into compact
 //!    form with their level and parent.
-//! 4. [`extract`] — runs the stages for one document and produces a
+//! 4. [`check`] — consistency flags: totals, hierarchy sums, identities
+//!    between tables, metadata (declared in `patterns/checks/`).
+//! 5. [`extract`] — runs the stages for one document and produces a
 //!    [`record::Record`]; a bad document yields a record with an error.
 //!
 //! ```no_run
@@ -24,6 +26,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod check;
 pub mod decode;
 pub mod error;
 pub mod extract;

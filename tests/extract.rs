@@ -48,7 +48,12 @@ fn golden_holds_every_printed_number_of_the_seed() {
             if cells.contains(&"行次") {
                 line_no_columns = (0..cells.len()).filter(|&i| cells[i] == "行次").collect();
             }
-            if cells.first().is_some_and(|c| *c == "栏次") || cells.iter().filter(|c| !c.is_empty()).all(|c| c.parse::<u32>().is_ok()) {
+            if cells.first().is_some_and(|c| *c == "栏次")
+                || cells
+                    .iter()
+                    .filter(|c| !c.is_empty())
+                    .all(|c| c.parse::<u32>().is_ok())
+            {
                 continue;
             }
             for (i, cell) in cells.into_iter().enumerate() {
@@ -56,13 +61,23 @@ fn golden_holds_every_printed_number_of_the_seed() {
                     continue;
                 }
                 let squashed: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
-                if gongkai::normalize::parse_amount(&squashed).is_some() && !(squashed.len() >= 3 && squashed.len() <= 7 && squashed.chars().all(|c| c.is_ascii_digit()) && squashed.len() % 2 == 1) {
+                if gongkai::normalize::parse_amount(&squashed).is_some()
+                    && !(squashed.len() >= 3
+                        && squashed.len() <= 7
+                        && squashed.chars().all(|c| c.is_ascii_digit())
+                        && squashed.len() % 2 == 1)
+                {
                     sections.entry(c.clone()).or_default().push(squashed);
                 }
             }
         }
     }
-    assert_eq!(sections.len(), 8, "sections with numbers: {:?}", sections.keys().collect::<Vec<_>>());
+    assert_eq!(
+        sections.len(),
+        8,
+        "sections with numbers: {:?}",
+        sections.keys().collect::<Vec<_>>()
+    );
     for (label, mut want) in sections {
         let table = golden["tables"]
             .as_array()
@@ -70,7 +85,12 @@ fn golden_holds_every_printed_number_of_the_seed() {
             .unwrap_or_else(|| panic!("no golden table labelled {label}"));
         let mut got: Vec<String> = Vec::new();
         for row in table["rows"].as_array().cloned().unwrap_or_default() {
-            for v in row["printed"].as_object().cloned().unwrap_or_default().values() {
+            for v in row["printed"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default()
+                .values()
+            {
                 let v = v.as_str().unwrap_or("");
                 if gongkai::normalize::parse_amount(v).is_some() {
                     got.push(v.to_string());
@@ -97,7 +117,8 @@ fn amounts_are_exact_yuan_strings() {
 
 #[test]
 fn published_schema_is_in_sync_with_the_types() {
-    let published = std::fs::read_to_string(root().join("schema/record.schema.json")).unwrap_or_default();
+    let published =
+        std::fs::read_to_string(root().join("schema/record.schema.json")).unwrap_or_default();
     assert_eq!(
         published.trim(),
         gongkai::record::json_schema().trim(),
@@ -107,14 +128,25 @@ fn published_schema_is_in_sync_with_the_types() {
 
 #[test]
 fn records_validate_against_the_schema() {
-    let schema: serde_json::Value = serde_json::from_str(&gongkai::record::json_schema()).unwrap_or_default();
+    let schema: serde_json::Value =
+        serde_json::from_str(&gongkai::record::json_schema()).unwrap_or_default();
     let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("schema: {e}"));
     for name in ["seed_changzhi_2022_final.txt", "d_wp_portrait_uming.html"] {
         let record = serde_json::to_value(extract(&sample(name))).unwrap_or_default();
-        let errors: Vec<String> = validator.iter_errors(&record).map(|e| format!("{e} at {}", e.instance_path())).take(5).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&record)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .take(5)
+            .collect();
         assert!(errors.is_empty(), "{name}: {errors:?}");
     }
     // A failed record validates too.
-    let bad = gongkai::extract::extract_bytes(b"", "empty.pdf", None, &gongkai::recognize::PatternSet::bundled().unwrap_or_default(), &Default::default());
+    let bad = gongkai::extract::extract_bytes(
+        b"",
+        "empty.pdf",
+        None,
+        &gongkai::recognize::PatternSet::bundled().unwrap_or_default(),
+        &Default::default(),
+    );
     assert!(validator.is_valid(&serde_json::to_value(bad).unwrap_or_default()));
 }

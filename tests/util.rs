@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use gongkai::record::Record;
 use gongkai::recognize::PatternSet;
+use gongkai::record::Record;
 use gongkai::settings::Limits;
 
 /// The crate root.
@@ -59,20 +59,48 @@ pub fn assert_matches_golden(record: &Record, what: &str) {
     let got = tables_without_pages(record);
     let got = got.as_array().cloned().unwrap_or_default();
     let mut problems = Vec::new();
-    let kinds = |ts: &[serde_json::Value]| ts.iter().map(|t| t["kind"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>();
+    let kinds = |ts: &[serde_json::Value]| {
+        ts.iter()
+            .map(|t| t["kind"].as_str().unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+    };
     if kinds(&want) != kinds(&got) {
-        problems.push(format!("table kinds: want {:?}\n got {:?}", kinds(&want), kinds(&got)));
+        problems.push(format!(
+            "table kinds: want {:?}\n got {:?}",
+            kinds(&want),
+            kinds(&got)
+        ));
     }
     for w in &want {
-        let Some(g) = got.iter().find(|g| g["kind"] == w["kind"]) else { continue };
-        for key in ["label", "year", "amount_unit", "unit_name", "empty", "columns"] {
+        let Some(g) = got.iter().find(|g| g["kind"] == w["kind"]) else {
+            continue;
+        };
+        for key in [
+            "label",
+            "year",
+            "amount_unit",
+            "unit_name",
+            "empty",
+            "columns",
+        ] {
             if w[key] != g[key] {
-                problems.push(format!("{}: {key}: want {} got {}", w["kind"], w[key], g[key]));
+                problems.push(format!(
+                    "{}: {key}: want {} got {}",
+                    w["kind"], w[key], g[key]
+                ));
             }
         }
-        let (wr, gr) = (w["rows"].as_array().cloned().unwrap_or_default(), g["rows"].as_array().cloned().unwrap_or_default());
+        let (wr, gr) = (
+            w["rows"].as_array().cloned().unwrap_or_default(),
+            g["rows"].as_array().cloned().unwrap_or_default(),
+        );
         if wr.len() != gr.len() {
-            problems.push(format!("{}: {} rows, want {}", w["kind"], gr.len(), wr.len()));
+            problems.push(format!(
+                "{}: {} rows, want {}",
+                w["kind"],
+                gr.len(),
+                wr.len()
+            ));
         }
         for (i, (a, b)) in wr.iter().zip(gr.iter()).enumerate() {
             if a != b {
@@ -82,6 +110,10 @@ pub fn assert_matches_golden(record: &Record, what: &str) {
     }
     if !problems.is_empty() {
         let shown: Vec<_> = problems.iter().take(15).cloned().collect();
-        panic!("{what}: {} differences from the golden record:\n{}", problems.len(), shown.join("\n"));
+        panic!(
+            "{what}: {} differences from the golden record:\n{}",
+            problems.len(),
+            shown.join("\n")
+        );
     }
 }

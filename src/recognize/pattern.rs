@@ -206,6 +206,8 @@ pub struct PatternSet {
     pub common: Common,
     /// Table kinds.
     pub tables: Vec<TablePattern>,
+    /// Consistency relations (`patterns/checks/`).
+    pub checks: crate::check::CheckSet,
 }
 
 #[derive(Deserialize)]
@@ -349,8 +351,13 @@ impl PatternSet {
     pub fn from_files(files: impl IntoIterator<Item = (String, String)>) -> Result<PatternSet> {
         let mut set = PatternSet::default();
         let mut have_common = false;
+        let mut check_files = Vec::new();
         for (name, text) in files {
-            if name.starts_with("sources/") || name.starts_with("checks/") {
+            if name.starts_with("checks/") {
+                check_files.push((name, text));
+                continue;
+            }
+            if name.starts_with("sources/") || name.starts_with("narrative/") {
                 continue;
             }
             let err = |e: toml::de::Error| {
@@ -365,6 +372,7 @@ impl PatternSet {
                 set.tables.push(compile_table(&name, raw)?);
             }
         }
+        set.checks = crate::check::CheckSet::from_files(check_files)?;
         if !have_common {
             return Err(Error::new(
                 ErrorKind::Pattern,

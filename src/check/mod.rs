@@ -1,0 +1,458 @@
+//! Consistency checks: relations between the cells of a record, declared
+//! as data in `patterns/checks/`, plus metadata checks (years, unit names,
+//! required tables). Each finding is a [`Flag`] about the document.
+//!
+//! Tolerance: every printed amount was rounded to its last printed digit, so
+//! a relation over n printed terms may be off by up to the sum of their
+//! half-units (0.005 万元 = 50 元 per term in a 万元 table). A difference
+//! within that is an `info` flag (a rounding slip); beyond it, a `warning`
+//! when it is under 1% and under 10,000 元, else an `error`. Relations marked
+//! `cap = "warning"` (true for most units, not by definition) never raise
+//! more than a warning. Every message says which rule decided.
+
+pub mod meta;
+pub mod rules;
+
+use rust_decimal::Decimal;
+
+use crate::record::{AmountUnit, Flag, Level, Location, Record, Row, Severity, Side, Table};
+
+pub use rules::CheckSet;
+use rules::{ColumnSum, EachCode, Equal, Reference, RowSel};
+
+/// Differences at or under this share of the larger amount (and under
+/// [`WARNING_MAX_YUAN`]) are warnings, larger ones errors.
+const WARNING_MAX_SHARE: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
+/// Differences over this many yuan are errors whatever their share.
+const WARNING_MAX_YUAN: Decimal = Decimal::from_parts(10000, 0, 0, false, 0);
+
+/// Runs every check on a record and returns its flags (metadata first, then
+/// the relations in the order they are declared).
+pub fn run(
+    record: &Record,
+    checks: &CheckSet,
+    patterns: &crate::recognize::PatternSet,
+) -> Vec<Flag> {
+    let mut flags = meta::check(record, patterns);
+    let tables = &record.tables;
+    for rule in &checks.column_sum {
+        column_sum(tables, rule, &mut flags);
+    }
+    for rule in &checks.hierarchy {
+        for kind in &rule.tables {
+            if let Some(t) = find_table(tables, kind) {
+                hierarchy(t, &rule.id, &mut flags);
+            }
+        }
+    }
+    for rule in &checks.equal {
+        equal(tables, rule, &mut flags);
+    }
+    for rule in &checks.each_code {
+        each_code(tables, rule, &mut flags);
+    }
+    flags
+}
+
+/// The first non-empty table of a kind (or the first of that kind).
+pub fn find_table<'a>(tables: &'a [Table], kind: &str) -> Option<&'a Table> {
+    tables
+        .iter()
+        .filter(|t| t.kind == kind)
+        .find(|t| !t.empty)
+        .or_else(|| tables.iter().find(|t| t.kind == kind))
+}
+
+/// One resolved cell.
+#[derive(Debug, Clone)]
+struct Cell {
+    location: Location,
+    value: Option<Decimal>,
+    half_unit: Decimal,
+}
+
+/// Half a unit of the last printed digit, in yuan.
+fn half_unit(row: &Row, column: &str, unit: Option<AmountUnit>) -> Decimal {
+    if row.counts.iter().any(|c| c == column) {
+        return Decimal::ZERO;
+    }
+    let decimals = row
+        .printed
+        .get(column)
+        .and_then(|p| p.split_once('.'))
+        .map_or(0, |(_, f)| {
+            f.chars().take_while(char::is_ascii_digit).count()
+        });
+    let factor = unit.unwrap_or(AmountUnit::Yuan).factor();
+    Decimal::new(5, decimals as u32 + 1) * factor
+}
+
+fn row_label(row: &Row) -> String {
+    row.code
+        .clone()
+        .or_else(|| row.line.clone())
+        .or_else(|| row.name.clone())
+        .unwrap_or_default()
+}
+
+fn location(table: &Table, row: Option<&Row>, column: &str) -> Location {
+    Location {
+        table: Some(table.kind.clone()),
+        row: row.map(row_label),
+        column: Some(column.to_string()),
+        ..Location::default()
+    }
+}
+
+fn cell(table: &Table, row: &Row, column: &str) -> Cell {
+    Cell {
+        location: location(table, Some(row), column),
+        value: row.values.get(column).copied(),
+        half_unit: half_unit(row, column, table.amount_unit),
+    }
+}
+
+/// Resolves a reference; `None` when its table is absent.
+fn resolve(tables: &[Table], r: &Reference) -> Option<Vec<Cell>> {
+    let table = find_table(tables, &r.table)?;
+    let rows: Vec<&Row> = table
+        .rows
+        .iter()
+        .filter(|row| r.side.is_none() || row.side == r.side)
+        .collect();
+    let selected: Vec<&Row> = match &r.rows {
+        RowSel::Line(id) => rows
+            .iter()
+            .copied()
+            .filter(|row| row.line.as_deref() == Some(id.as_str()))
+            .take(1)
+            .collect(),
+        RowSel::Code(c) => rows
+            .iter()
+            .copied()
+            .filter(|row| row.code.as_deref() == Some(c.as_str()))
+            .take(1)
+            .collect(),
+        RowSel::Index(n) => rows.get(*n).copied().into_iter().collect(),
+        RowSel::Level(level) => rows
+            .iter()
+            .copied()
+            .filter(|row| row.level == Some(*level))
+            .collect(),
+    };
+    if selected.is_empty() {
+        let mut loc = location(table, None, &r.column);
+        loc.row = Some(match &r.rows {
+            RowSel::Line(id) => id.clone(),
+            RowSel::Code(c) => c.clone(),
+            RowSel::Index(n) => format!("row {n}"),
+            RowSel::Level(l) => format!("{l:?}").to_lowercase(),
+        });
+        return Some(vec![Cell {
+            location: loc,
+            value: None,
+            half_unit: Decimal::ZERO,
+        }]);
+    }
+    Some(
+        selected
+            .into_iter()
+            .map(|row| cell(table, row, &r.column))
+            .collect(),
+    )
+}
+
+/// A side of a relation: the sum, its tolerance, whether anything was printed.
+#[derive(Debug, Default)]
+struct Sum {
+    total: Decimal,
+    tolerance: Decimal,
+    any: bool,
+    cells: Vec<Location>,
+    terms: usize,
+}
+
+impl Sum {
+    fn add(&mut self, c: &Cell, negative: bool) {
+        if let Some(v) = c.value {
+            self.total += if negative { -v } else { v };
+            self.tolerance += c.half_unit;
+            self.any = true;
+            self.terms += 1;
+        }
+        self.cells.push(c.location.clone());
+    }
+}
+
+/// Compares two sums and pushes a flag when they differ.
+#[allow(clippy::too_many_arguments)]
+fn compare(
+    id: &str,
+    what: &str,
+    found: &Sum,
+    expected: &Sum,
+    cap: Option<Severity>,
+    locations: Vec<Location>,
+    flags: &mut Vec<Flag>,
+) {
+    if !found.any && !expected.any {
+        return;
+    }
+    let diff = found.total - expected.total;
+    if diff.is_zero() {
+        return;
+    }
+    let tolerance = found.tolerance + expected.tolerance;
+    let scale = found.total.abs().max(expected.total.abs());
+    let (mut severity, rule) = if diff.abs() <= tolerance {
+        (
+            Severity::Info,
+            format!("rounding: |difference| {} ≤ tolerance {} ({} printed terms × half a unit of the last digit)", diff.abs().normalize(), tolerance.normalize(), found.terms + expected.terms),
+        )
+    } else if diff.abs() <= scale * WARNING_MAX_SHARE && diff.abs() <= WARNING_MAX_YUAN {
+        (
+            Severity::Warning,
+            format!(
+                "beyond rounding tolerance {} but under 1% and under 10000 元",
+                tolerance.normalize()
+            ),
+        )
+    } else {
+        (
+            Severity::Error,
+            format!(
+                "beyond rounding tolerance {} and over 1% or 10000 元",
+                tolerance.normalize()
+            ),
+        )
+    };
+    if let Some(cap) = cap {
+        if severity > cap {
+            severity = cap;
+        }
+    }
+    flags.push(Flag {
+        check: id.to_string(),
+        severity,
+        message: format!(
+            "{what}: printed {} but the relation gives {} — {rule}",
+            found.total.normalize(),
+            expected.total.normalize()
+        ),
+        locations,
+        expected: Some(expected.total.normalize().to_string()),
+        found: Some(found.total.normalize().to_string()),
+        difference: Some(diff.normalize().to_string()),
+    });
+}
+
+fn column_sum(tables: &[Table], rule: &ColumnSum, flags: &mut Vec<Flag>) {
+    let Some(table) = find_table(tables, &rule.table) else {
+        return;
+    };
+    for row in &table.rows {
+        let mut found = Sum::default();
+        found.add(&cell(table, row, &rule.total), false);
+        let mut expected = Sum::default();
+        for part in &rule.parts {
+            let (neg, key) = match part.strip_prefix('-') {
+                Some(k) => (true, k),
+                None => (false, part.as_str()),
+            };
+            expected.add(&cell(table, row, key), neg);
+        }
+        let mut locations = found.cells.clone();
+        locations.extend(
+            expected
+                .cells
+                .iter()
+                .filter(|l| row.values.contains_key(l.column.as_deref().unwrap_or("")))
+                .cloned(),
+        );
+        let what = format!(
+            "{} row {}: {} vs {}",
+            table.kind,
+            row_label(row),
+            rule.total,
+            rule.parts.join(" + ").replace("+ -", "- ")
+        );
+        compare(
+            &rule.id, &what, &found, &expected, rule.cap, locations, flags,
+        );
+    }
+}
+
+fn hierarchy(table: &Table, id: &str, flags: &mut Vec<Flag>) {
+    let columns: Vec<&str> = table.columns.iter().map(|c| c.key.as_str()).collect();
+    let coded: Vec<&Row> = table.rows.iter().filter(|r| r.code.is_some()).collect();
+    let mut check_group = |parent: Option<&Row>, children: Vec<&Row>, label: String| {
+        if children.is_empty() {
+            return;
+        }
+        for col in &columns {
+            let mut found = Sum::default();
+            let mut locations = Vec::new();
+            match parent {
+                Some(p) => {
+                    let c = cell(table, p, col);
+                    found.add(&c, false);
+                    locations.push(c.location);
+                }
+                None => continue,
+            }
+            let mut expected = Sum::default();
+            for child in &children {
+                let c = cell(table, child, col);
+                if c.value.is_some() {
+                    locations.push(c.location.clone());
+                }
+                expected.add(&c, false);
+            }
+            let what = format!(
+                "{} {label} {col} vs the sum of its {} rows below",
+                table.kind,
+                children.len()
+            );
+            compare(id, &what, &found, &expected, None, locations, flags);
+        }
+    };
+    for parent in &coded {
+        let Some(code) = parent.code.as_deref() else {
+            continue;
+        };
+        let child_level = match parent.level {
+            Some(Level::Class) => Level::Section,
+            Some(Level::Section) => Level::Item,
+            _ => continue,
+        };
+        let children: Vec<&Row> = coded
+            .iter()
+            .copied()
+            .filter(|r| r.level == Some(child_level) && r.parent.as_deref() == Some(code))
+            .collect();
+        let label = format!("{code} {}", parent.name.clone().unwrap_or_default());
+        check_group(Some(parent), children, label);
+    }
+    // The total line is the sum of the classes.
+    if let Some(total) = table
+        .rows
+        .iter()
+        .find(|r| matches!(r.line.as_deref(), Some("total" | "grand_total")) && r.side.is_none())
+    {
+        let classes: Vec<&Row> = coded
+            .iter()
+            .copied()
+            .filter(|r| r.level == Some(Level::Class))
+            .collect();
+        // Tables that split classes over named sub-totals (personnel/public) are checked by their own rules.
+        if table
+            .rows
+            .iter()
+            .all(|r| !matches!(r.line.as_deref(), Some("personnel_total" | "public_total")))
+        {
+            check_group(Some(total), classes, "total".to_string());
+        }
+    }
+}
+
+fn equal(tables: &[Table], rule: &Equal, flags: &mut Vec<Flag>) {
+    let columns = if rule.each_column.is_empty() {
+        vec![String::new()]
+    } else {
+        rule.each_column.clone()
+    };
+    'col: for col in columns {
+        let mut sums = [Sum::default(), Sum::default()];
+        let mut any_right_row = false;
+        for (i, side) in [&rule.left, &rule.right].into_iter().enumerate() {
+            for term in side {
+                let Ok(r) = Reference::parse(&term.replace("{column}", &col)) else {
+                    continue 'col;
+                };
+                let Some(cells) = resolve(tables, &r) else {
+                    continue 'col;
+                };
+                for c in &cells {
+                    if i == 1
+                        && c.location.row.is_some()
+                        && (c.value.is_some()
+                            || !c.location.row.as_deref().unwrap_or("").is_empty())
+                    {
+                        any_right_row |= c.value.is_some();
+                    }
+                    sums[i].add(c, r.negative);
+                }
+            }
+        }
+        if rule.skip_if_parts_absent && !any_right_row {
+            continue;
+        }
+        let [found, expected] = sums;
+        let mut locations: Vec<Location> = found.cells.clone();
+        locations.extend(expected.cells.iter().cloned());
+        let what = format!(
+            "{}{}",
+            rule.id,
+            if col.is_empty() {
+                String::new()
+            } else {
+                format!(" [{col}]")
+            }
+        );
+        compare(
+            &rule.id, &what, &found, &expected, rule.cap, locations, flags,
+        );
+    }
+}
+
+fn each_code(tables: &[Table], rule: &EachCode, flags: &mut Vec<Flag>) {
+    let parse = |s: &str| -> Option<(String, Option<Side>, String)> {
+        let (t, c) = s.split_once(' ')?;
+        let (table, side) = rules::table_and_side(t).ok()?;
+        Some((table, side, c.trim().to_string()))
+    };
+    let (Some(l), Some(r)) = (parse(&rule.left), parse(&rule.right)) else {
+        return;
+    };
+    let (Some(lt), Some(rt)) = (find_table(tables, &l.0), find_table(tables, &r.0)) else {
+        return;
+    };
+    let codes_of = |t: &Table, side: Option<Side>| -> Vec<String> {
+        t.rows
+            .iter()
+            .filter(|row| (side.is_none() || row.side == side) && row.level == Some(rule.level))
+            .filter_map(|row| row.code.clone())
+            .collect()
+    };
+    let mut codes = codes_of(lt, l.1);
+    for c in codes_of(rt, r.1) {
+        if !codes.contains(&c) {
+            codes.push(c);
+        }
+    }
+    for code in codes {
+        let mk = |kind: &str, side: Option<Side>, col: &str| Reference {
+            negative: false,
+            table: kind.to_string(),
+            side,
+            rows: RowSel::Code(code.clone()),
+            column: col.to_string(),
+        };
+        let (Some(lc), Some(rc)) = (
+            resolve(tables, &mk(&l.0, l.1, &l.2)),
+            resolve(tables, &mk(&r.0, r.1, &r.2)),
+        ) else {
+            continue;
+        };
+        let mut found = Sum::default();
+        lc.iter().for_each(|c| found.add(c, false));
+        let mut expected = Sum::default();
+        rc.iter().for_each(|c| expected.add(c, false));
+        let mut locations = found.cells.clone();
+        locations.extend(expected.cells.iter().cloned());
+        let what = format!("class {code}: {} {} vs {} {}", l.0, l.2, r.0, r.2);
+        compare(
+            &rule.id, &what, &found, &expected, rule.cap, locations, flags,
+        );
+    }
+}

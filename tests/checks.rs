@@ -1,0 +1,147 @@
+//! Consistency checks on the seed: the real inconsistencies are found,
+//! nothing is flagged where a relation holds, and a change to any single
+//! amount is caught.
+
+mod util;
+
+use std::sync::OnceLock;
+
+use gongkai::recognize::PatternSet;
+use gongkai::record::{Record, Severity};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use util::*;
+
+fn patterns() -> &'static PatternSet {
+    static SET: OnceLock<PatternSet> = OnceLock::new();
+    SET.get_or_init(|| PatternSet::bundled().unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn seed() -> Record {
+    static SEED: OnceLock<Record> = OnceLock::new();
+    SEED.get_or_init(|| extract(&sample("seed_changzhi_2022_final.txt")))
+        .clone()
+}
+
+fn rerun_checks(record: &Record) -> Vec<gongkai::record::Flag> {
+    gongkai::check::run(record, &patterns().checks, patterns())
+}
+
+#[test]
+fn seed_table_flags_are_exactly_the_real_findings() {
+    let record = seed();
+    let table_flags: Vec<_> = record
+        .flags
+        .iter()
+        .filter(|f| !f.check.starts_with("narrative"))
+        .collect();
+    let checks: Vec<&str> = table_flags.iter().map(|f| f.check.as_str()).collect();
+    // The only table-level inconsistency of the seed: 公开04表 is dated 2023.
+    assert_eq!(checks, vec!["meta.table_year"], "{table_flags:#?}");
+    assert_eq!(table_flags[0].found.as_deref(), Some("2023"));
+    assert_eq!(
+        table_flags[0].locations[0].table.as_deref(),
+        Some("appropriation_summary")
+    );
+}
+
+/// Every (table index, row index, column key) holding an amount.
+fn amount_cells(record: &Record) -> Vec<(usize, usize, String)> {
+    let mut cells = Vec::new();
+    for (t, table) in record.tables.iter().enumerate() {
+        for (r, row) in table.rows.iter().enumerate() {
+            for key in row.values.keys() {
+                cells.push((t, r, key.clone()));
+            }
+        }
+    }
+    cells
+}
+
+fn caught(record: &Record, (t, r, key): &(usize, usize, String), delta: Decimal) -> bool {
+    let mut changed = record.clone();
+    let kind = changed.tables[*t].kind.clone();
+    if let Some(v) = changed.tables[*t].rows[*r].values.get_mut(key) {
+        *v += delta;
+    }
+    let before = record.flags.len();
+    let flags = rerun_checks(&changed);
+    flags.len() > before
+        && flags.iter().any(|f| {
+            f.locations
+                .iter()
+                .any(|l| l.table.as_deref() == Some(kind.as_str()))
+        })
+}
+
+#[test]
+fn changing_any_single_amount_raises_a_flag_on_its_table() {
+    let record = seed();
+    let cells = amount_cells(&record);
+    assert!(cells.len() > 200, "{} amounts", cells.len());
+    let missed: Vec<_> = cells
+        .iter()
+        .filter(|c| !caught(&record, c, Decimal::new(10000, 2)))
+        .collect();
+    let rate = 1.0 - missed.len() as f64 / cells.len() as f64;
+    eprintln!(
+        "single-amount changes caught: {}/{} ({:.2}%)",
+        cells.len() - missed.len(),
+        cells.len(),
+        rate * 100.0
+    );
+    assert!(
+        rate >= 0.99,
+        "caught {:.2}% of {} changes; missed: {missed:?}",
+        rate * 100.0,
+        cells.len()
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn random_changes_are_caught(index in 0usize..10_000, cents in 1i64..100_000_000) {
+        let record = seed();
+        let cells = amount_cells(&record);
+        let cell = &cells[index % cells.len()];
+        let delta = Decimal::new(cents, 2);
+        let minus = -delta;
+        prop_assert!(caught(&record, cell, delta) || caught(&record, cell, minus), "{cell:?} +{delta}");
+    }
+}
+
+#[test]
+fn severity_follows_the_rounding_rule() {
+    let record = seed();
+    // A one-fen change in a 元 table is within the rounding allowance of a
+    // sum of several printed terms: info, never more.
+    let cells = amount_cells(&record);
+    let (t, r, key) = cells
+        .iter()
+        .find(|(t, _, _)| record.tables[*t].kind == "expenditure")
+        .cloned()
+        .unwrap_or_default();
+    let mut changed = record.clone();
+    if let Some(v) = changed.tables[t].rows[r].values.get_mut(&key) {
+        *v += Decimal::new(1, 2);
+    }
+    let flags = rerun_checks(&changed);
+    let new: Vec<_> = flags
+        .iter()
+        .filter(|f| f.check != "meta.table_year")
+        .collect();
+    assert!(!new.is_empty());
+    assert!(
+        new.iter().all(|f| f.severity <= Severity::Warning),
+        "{new:#?}"
+    );
+    // A large change is an error.
+    let mut changed = record.clone();
+    if let Some(v) = changed.tables[t].rows[r].values.get_mut(&key) {
+        *v += Decimal::new(5_000_000, 0);
+    }
+    assert!(rerun_checks(&changed)
+        .iter()
+        .any(|f| f.severity == Severity::Error));
+}
