@@ -8,37 +8,35 @@
 //!    file is opened with the empty user password or reported `encrypted`.
 //! 2. pdf-extract walks every page in a worker thread, each page inside
 //!    `catch_unwind` (it panics on some fonts and may loop); the caller waits
-//!    at most `limits.timeout`.
+//!    at most `limits.timeout`. Its `OutputDev` gives the glyphs; ruling
+//!    lines come from our own pass over the content stream ([`rules`]),
+//!    because pdf-extract drops paths painted with `f*`, `B`, `b` and `s`.
 //! 3. When pdf-extract failed or its text looks garbled (U+FFFD, private-use
 //!    code points, no CJK at all), poppler's `pdftotext -bbox-layout` is tried
 //!    ([`pdftotext`]); its words become glyphs (it has no ruling lines).
 //! 4. Each page goes through [`layout::page_blocks`](crate::layout::page_blocks).
 
 pub mod pdftotext;
+pub mod rules;
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{mpsc, Once};
 
 use lopdf::Document;
-use pdf_extract::{ColorSpace, MediaBox, OutputDev, OutputError, Path, PathOp, Transform};
+use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 
 use crate::decode::normal::normalize;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{Decoded, Format, Glyph, Page, Rule};
+use crate::model::{Decoded, Format, Glyph, Page};
 use crate::settings::Limits;
 
-/// Filled rectangles thinner than this (points) are ruling lines; thicker
-/// ones are backgrounds and ignored.
-pub const MAX_RULE_THICKNESS: f64 = 2.0;
-/// Shorter segments (points) are not ruling lines (dots, ticks, glyph parts).
-pub const MIN_RULE_LENGTH: f64 = 2.0;
-/// Segments whose direction deviates more than this (points over their
-/// length) from horizontal/vertical are ignored (diagonals in header cells).
-pub const AXIS_TOLERANCE: f64 = 0.5;
 /// Share of garbled characters (U+FFFD, private use) above which the text
 /// layer of pdf-extract is distrusted.
 pub const MAX_GARBLED_SHARE: f64 = 0.02;
+
+/// Depth of the page tree searched for an inherited media box.
+const MAX_TREE_DEPTH: usize = 32;
 
 /// The engine names recorded in [`Decoded::engine`].
 pub const ENGINE_PDF_EXTRACT: &str = "pdf-extract";
@@ -166,10 +164,17 @@ fn finish(bytes: &[u8], limits: &Limits, extracted: Extracted) -> Result<Decoded
             "pdf-extract found no text".to_string()
         };
         match pdftotext::decode(bytes, limits) {
-            Ok((mut w, fallback_pages)) => {
+            Ok((mut w, mut fallback_pages)) => {
+                // pdftotext has no ruling lines; ours come from lopdf and
+                // do not depend on the fonts.
+                for fp in &mut fallback_pages {
+                    if let Some(p) = pages.iter().find(|p| p.number == fp.number) {
+                        fp.rules = p.rules.clone();
+                    }
+                }
                 let fq = TextQuality::of(&fallback_pages);
                 if fq.chars > 0 && (!fq.is_garbled() || quality.chars == 0) {
-                    warnings.push(format!("{why}; text read by pdftotext (no ruling lines)"));
+                    warnings.push(format!("{why}; text read by pdftotext"));
                     warnings.append(&mut w);
                     return Ok(assemble(pdftotext::ENGINE, fallback_pages, warnings));
                 }
@@ -291,7 +296,8 @@ fn extract(bytes: &[u8], max_pages: u32) -> Result<Extracted> {
             "the PDF is encrypted and does not open with an empty password",
         ));
     }
-    let numbers: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let ids = doc.get_pages();
+    let numbers: Vec<u32> = ids.keys().copied().collect();
     if numbers.is_empty() {
         return Err(Error::new(
             ErrorKind::Truncated,
@@ -321,8 +327,20 @@ fn extract(bytes: &[u8], max_pages: u32) -> Result<Extracted> {
             Ok(Err(e)) => Some(format!("{e:?}")),
             Err(payload) => Some(panic_message(&payload)),
         };
+        let media = dev.media;
         let mut page = dev.page.unwrap_or_default();
         page.number = number;
+        let origin = media
+            .map(|m| rules::Origin {
+                llx: m.llx,
+                ury: m.ury,
+            })
+            .or_else(|| ids.get(&number).and_then(|&id| media_origin(&doc, id)));
+        if let (Some(origin), Some(&id)) = (origin, ids.get(&number)) {
+            let found =
+                panic::catch_unwind(AssertUnwindSafe(|| rules::page_rules(&doc, id, origin)));
+            page.rules = found.unwrap_or_default();
+        }
         if let Some(f) = failure {
             tracing::debug!(page = number, "pdf-extract failed: {f}");
             out.failed.push((number, f));
@@ -330,6 +348,32 @@ fn extract(bytes: &[u8], max_pages: u32) -> Result<Extracted> {
         out.pages.push(page);
     }
     Ok(out)
+}
+
+/// The media box origin of a page read with lopdf (inherited from the page
+/// tree), for pages pdf-extract could not start.
+fn media_origin(doc: &Document, id: lopdf::ObjectId) -> Option<rules::Origin> {
+    let mut dict = doc.get_dictionary(id).ok()?;
+    for _ in 0..MAX_TREE_DEPTH {
+        if let Ok(lopdf::Object::Array(a)) = dict.get(b"MediaBox") {
+            let v: Vec<f64> = a
+                .iter()
+                .filter_map(|o| match o {
+                    lopdf::Object::Integer(i) => Some(*i as f64),
+                    lopdf::Object::Real(r) => Some(f64::from(*r)),
+                    _ => None,
+                })
+                .collect();
+            return (v.len() == 4).then(|| rules::Origin {
+                llx: v[0],
+                ury: v[3],
+            });
+        }
+        dict = doc
+            .get_dictionary(dict.get(b"Parent").ok()?.as_reference().ok()?)
+            .ok()?;
+    }
+    None
 }
 
 /// Parses with lopdf, mapping its errors to ours.
@@ -352,7 +396,7 @@ fn load(bytes: &[u8]) -> Result<Document> {
     })
 }
 
-/// Our pdf-extract output device: glyphs and ruling lines of one page.
+/// Our pdf-extract output device: the glyphs of one page.
 #[derive(Default)]
 struct Collector {
     page: Option<Page>,
@@ -366,77 +410,6 @@ impl Collector {
             Some(m) => (x - m.llx, m.ury - y),
             None => (x, -y),
         }
-    }
-
-    fn push_segment(&mut self, a: (f64, f64), b: (f64, f64)) {
-        let (x0, y0) = self.to_page(a.0, a.1);
-        let (x1, y1) = self.to_page(b.0, b.1);
-        let (dx, dy) = ((x1 - x0).abs(), (y1 - y0).abs());
-        if !(x0.is_finite() && y0.is_finite() && x1.is_finite() && y1.is_finite()) {
-            return;
-        }
-        let rule = if dy <= AXIS_TOLERANCE && dx >= MIN_RULE_LENGTH {
-            let y = (y0 + y1) / 2.0;
-            Rule {
-                x0: x0.min(x1),
-                y0: y,
-                x1: x0.max(x1),
-                y1: y,
-            }
-        } else if dx <= AXIS_TOLERANCE && dy >= MIN_RULE_LENGTH {
-            let x = (x0 + x1) / 2.0;
-            Rule {
-                x0: x,
-                y0: y0.min(y1),
-                x1: x,
-                y1: y0.max(y1),
-            }
-        } else {
-            return;
-        };
-        if let Some(p) = self.page.as_mut() {
-            p.rules.push(rule);
-        }
-    }
-
-    /// The corners of a path's sub-polygons in user space (curves dropped:
-    /// a path with a curve yields nothing).
-    fn polygons(ctm: &Transform, path: &Path) -> Option<Vec<Vec<(f64, f64)>>> {
-        let tf = |x: f64, y: f64| {
-            (
-                x * ctm.m11 + y * ctm.m21 + ctm.m31,
-                x * ctm.m12 + y * ctm.m22 + ctm.m32,
-            )
-        };
-        let mut polys: Vec<Vec<(f64, f64)>> = Vec::new();
-        for op in &path.ops {
-            match *op {
-                PathOp::MoveTo(x, y) => polys.push(vec![tf(x, y)]),
-                PathOp::LineTo(x, y) => match polys.last_mut() {
-                    Some(p) => p.push(tf(x, y)),
-                    None => polys.push(vec![tf(x, y)]),
-                },
-                PathOp::Rect(x, y, w, h) => {
-                    polys.push(vec![
-                        tf(x, y),
-                        tf(x + w, y),
-                        tf(x + w, y + h),
-                        tf(x, y + h),
-                        tf(x, y),
-                    ]);
-                    polys.push(Vec::new());
-                }
-                PathOp::Close => {
-                    if let Some(first) = polys.last().and_then(|p| p.first().copied()) {
-                        if let Some(p) = polys.last_mut() {
-                            p.push(first);
-                        }
-                    }
-                }
-                PathOp::CurveTo(..) => return None,
-            }
-        }
-        Some(polys)
     }
 }
 
@@ -510,58 +483,6 @@ impl OutputDev for Collector {
     }
 
     fn end_line(&mut self) -> Result<(), OutputError> {
-        Ok(())
-    }
-
-    fn stroke(
-        &mut self,
-        ctm: &Transform,
-        _cs: &ColorSpace,
-        _color: &[f64],
-        path: &Path,
-    ) -> Result<(), OutputError> {
-        let Some(polys) = Self::polygons(ctm, path) else {
-            return Ok(());
-        };
-        for poly in polys {
-            for w in poly.windows(2) {
-                self.push_segment(w[0], w[1]);
-            }
-        }
-        Ok(())
-    }
-
-    fn fill(
-        &mut self,
-        ctm: &Transform,
-        _cs: &ColorSpace,
-        color: &[f64],
-        path: &Path,
-    ) -> Result<(), OutputError> {
-        // White fills are backgrounds or erasers, never rules.
-        if !color.is_empty() && color.iter().all(|c| *c >= 0.95) && color.len() != 4 {
-            return Ok(());
-        }
-        let Some(polys) = Self::polygons(ctm, path) else {
-            return Ok(());
-        };
-        for poly in polys.into_iter().filter(|p| p.len() >= 3) {
-            let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-            for &(x, y) in &poly {
-                x0 = x0.min(x);
-                y0 = y0.min(y);
-                x1 = x1.max(x);
-                y1 = y1.max(y);
-            }
-            let (w, h) = (x1 - x0, y1 - y0);
-            if h <= MAX_RULE_THICKNESS && w >= MIN_RULE_LENGTH {
-                let ym = (y0 + y1) / 2.0;
-                self.push_segment((x0, ym), (x1, ym));
-            } else if w <= MAX_RULE_THICKNESS && h >= MIN_RULE_LENGTH {
-                let xm = (x0 + x1) / 2.0;
-                self.push_segment((xm, y0), (xm, y1));
-            }
-        }
         Ok(())
     }
 }

@@ -28,7 +28,8 @@ pub const JOIN_TOLERANCE: f64 = 3.0;
 /// of their common edge.
 pub const MIN_COVER: f64 = 0.5;
 /// Row bands or columns narrower than this (points) without text of their
-/// own are artefacts (slivers between double rules) and dropped.
+/// own are artefacts (slivers between double rules) and dropped (rows
+/// without any text are dropped whatever their height, see [`fill`]).
 pub const MAX_SLIVER: f64 = 4.0;
 /// Clusters smaller than this (points) in either direction are not tables.
 pub const MIN_TABLE_SIDE: f64 = 8.0;
@@ -290,7 +291,9 @@ pub fn fill<'a>(
                 origin: !std::mem::replace(&mut seen[root], true),
             });
         }
-        if !row.is_empty() {
+        // A row without any text carries nothing (an empty band at a page
+        // break, a spacer); the seed tables never have one.
+        if row.iter().any(|c| !c.text.is_empty()) {
             out_rows.push(row);
         }
     }
