@@ -1,14 +1,515 @@
-//! PDF decoding: pdf-extract with our own `OutputDev` collects glyphs and
-//! ruling lines per page; `layout` turns them into blocks.
+//! PDF decoding: pdf-extract with our own [`OutputDev`] collects positioned
+//! glyphs and ruling lines per page ([`model::Page`](crate::model::Page));
+//! [`layout`](crate::layout) turns them into blocks.
+//!
+//! The steps, for one document:
+//!
+//! 1. lopdf parses the file (a broken structure is `truncated`); an encrypted
+//!    file is opened with the empty user password or reported `encrypted`.
+//! 2. pdf-extract walks every page in a worker thread, each page inside
+//!    `catch_unwind` (it panics on some fonts and may loop); the caller waits
+//!    at most `limits.timeout`. Its `OutputDev` gives the glyphs; ruling
+//!    lines come from our own pass over the content stream ([`rules`]),
+//!    because pdf-extract drops paths painted with `f*`, `B`, `b` and `s`.
+//! 3. When pdf-extract failed or its text looks garbled (U+FFFD, private-use
+//!    code points, no CJK at all), poppler's `pdftotext -bbox-layout` is tried
+//!    ([`pdftotext`]); its words become glyphs (it has no ruling lines).
+//! 4. Each page goes through [`layout::page_blocks`](crate::layout::page_blocks).
 
+pub mod pdftotext;
+pub mod rules;
+
+use std::cell::Cell;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{mpsc, Once};
+
+use lopdf::Document;
+use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
+
+use crate::decode::normal::normalize;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::Decoded;
+use crate::model::{Decoded, Format, Glyph, Page};
 use crate::settings::Limits;
 
+/// Share of garbled characters (U+FFFD, private use) above which the text
+/// layer of pdf-extract is distrusted.
+pub const MAX_GARBLED_SHARE: f64 = 0.02;
+
+/// Depth of the page tree searched for an inherited media box.
+const MAX_TREE_DEPTH: usize = 32;
+
+/// The engine names recorded in [`Decoded::engine`].
+pub const ENGINE_PDF_EXTRACT: &str = "pdf-extract";
+
+thread_local! {
+    /// Set in our decoder threads: their panics are expected and contained,
+    /// so the panic hook stays silent for them.
+    static QUIET_PANICS: Cell<bool> = const { Cell::new(false) };
+}
+
+static HOOK: Once = Once::new();
+
+/// Installs (once) a panic hook that is silent in decoder threads and
+/// delegates to the previous hook everywhere else.
+fn install_quiet_hook() {
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET_PANICS.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// What the pdf-extract worker made of a document.
+struct Extracted {
+    pages: Vec<Page>,
+    /// Pages (1-based) whose extraction failed, with the cause.
+    failed: Vec<(u32, String)>,
+}
+
 /// Decodes a PDF held in memory.
-pub fn decode(_bytes: &[u8], _limits: &Limits) -> Result<Decoded> {
-    Err(Error::new(
-        ErrorKind::UnsupportedFormat,
-        "PDF decoding is not built yet",
-    ))
+pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded> {
+    install_quiet_hook();
+    let owned = bytes.to_vec();
+    let max_pages = limits.max_pages;
+    let (tx, rx) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("gongkai-pdf".into())
+        .spawn(move || {
+            QUIET_PANICS.with(|q| q.set(true));
+            let result = panic::catch_unwind(AssertUnwindSafe(|| extract(&owned, max_pages)))
+                .unwrap_or_else(|payload| {
+                    Err(Error::new(
+                        ErrorKind::DecoderFailed,
+                        format!("pdf-extract failed: {}", panic_message(&payload)),
+                    ))
+                });
+            // The receiver may have given up (timeout): nothing to do then.
+            let _ = tx.send(result);
+        });
+    if let Err(e) = spawned {
+        return Err(Error::new(
+            ErrorKind::DecoderFailed,
+            format!("cannot start the PDF decoder thread: {e}"),
+        ));
+    }
+    let extracted = match rx.recv_timeout(limits.timeout) {
+        Ok(r) => r,
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "decoding the PDF took longer than {} s (raise --timeout to wait longer)",
+                    limits.timeout.as_secs_f64()
+                ),
+            ))
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(Error::new(
+            ErrorKind::DecoderFailed,
+            "the PDF decoder thread ended without a result",
+        )),
+    };
+    let extracted = match extracted {
+        Ok(x) => x,
+        // Structural errors: no point trying another engine on the same bytes
+        // unless pdftotext can read them.
+        Err(e) if matches!(e.kind, ErrorKind::Encrypted | ErrorKind::TooLarge) => return Err(e),
+        Err(e) if e.kind == ErrorKind::Truncated => {
+            return match pdftotext::decode(bytes, limits) {
+                Ok(mut d) if has_glyphs(&d.1) => {
+                    d.0.push(format!(
+                        "lopdf could not parse the file ({}); read by pdftotext",
+                        e.message
+                    ));
+                    Ok(assemble(pdftotext::ENGINE, d.1, d.0))
+                }
+                _ => Err(e),
+            };
+        }
+        Err(e) => Extracted {
+            pages: Vec::new(),
+            failed: vec![(0, e.message)],
+        },
+    };
+    finish(bytes, limits, extracted)
+}
+
+/// Chooses between the pdf-extract result and the pdftotext fallback and
+/// assembles the blocks.
+fn finish(bytes: &[u8], limits: &Limits, extracted: Extracted) -> Result<Decoded> {
+    let Extracted { pages, failed } = extracted;
+    let mut warnings: Vec<String> = failed
+        .iter()
+        .map(|(p, m)| {
+            if *p == 0 {
+                format!("pdf-extract failed: {m}")
+            } else {
+                format!("pdf-extract failed on page {p}: {m}")
+            }
+        })
+        .collect();
+    let quality = TextQuality::of(&pages);
+    let garbled = quality.is_garbled();
+    if !failed.is_empty() || garbled || quality.chars == 0 {
+        let why = if !failed.is_empty() {
+            "pdf-extract failed".to_string()
+        } else if garbled {
+            format!(
+                "the text layer looks garbled ({} of {} characters unmapped, {} CJK)",
+                quality.bad, quality.chars, quality.cjk
+            )
+        } else {
+            "pdf-extract found no text".to_string()
+        };
+        match pdftotext::decode(bytes, limits) {
+            Ok((mut w, mut fallback_pages)) => {
+                // pdftotext has no ruling lines; ours come from lopdf and
+                // do not depend on the fonts.
+                for fp in &mut fallback_pages {
+                    if let Some(p) = pages.iter().find(|p| p.number == fp.number) {
+                        fp.rules = p.rules.clone();
+                    }
+                }
+                let fq = TextQuality::of(&fallback_pages);
+                if fq.chars > 0 && (!fq.is_garbled() || quality.chars == 0) {
+                    warnings.push(format!("{why}; text read by pdftotext"));
+                    warnings.append(&mut w);
+                    return Ok(assemble(pdftotext::ENGINE, fallback_pages, warnings));
+                }
+            }
+            Err(e) if e.kind == ErrorKind::Timeout => warnings.push(e.message),
+            Err(e) => {
+                tracing::debug!("pdftotext fallback unavailable: {}", e.message);
+                if quality.chars == 0 && !failed.is_empty() {
+                    let cause = failed
+                        .first()
+                        .map(|f| f.1.as_str())
+                        .unwrap_or("unknown cause");
+                    return Err(Error::new(
+                        ErrorKind::DecoderFailed,
+                        format!(
+                            "pdf-extract could not read the text ({cause}; typically a CJK font with a predefined CMap \
+                             and no ToUnicode map) and the pdftotext fallback is unavailable ({}); installing \
+                             poppler-utils (with poppler-data) would help",
+                            e.message
+                        ),
+                    ));
+                }
+                if garbled {
+                    warnings.push(format!(
+                        "{why}; the pdftotext fallback is unavailable ({}); installing poppler-utils would help",
+                        e.message
+                    ));
+                }
+            }
+        }
+    }
+    if quality.chars == 0 {
+        return Err(Error::new(
+            ErrorKind::NoTextLayer,
+            format!(
+                "none of the {} pages has any text: a scan without a text layer; it needs OCR",
+                pages.len()
+            ),
+        ));
+    }
+    Ok(assemble(ENGINE_PDF_EXTRACT, pages, warnings))
+}
+
+fn has_glyphs(pages: &[Page]) -> bool {
+    pages.iter().any(|p| !p.glyphs.is_empty())
+}
+
+/// Runs layout over the pages.
+fn assemble(engine: &str, pages: Vec<Page>, warnings: Vec<String>) -> Decoded {
+    let blocks = pages.iter().flat_map(crate::layout::page_blocks).collect();
+    Decoded {
+        format: Format::Pdf,
+        engine: engine.to_string(),
+        pages: pages.len() as u32,
+        blocks,
+        warnings,
+    }
+}
+
+/// Counts that tell whether a text layer is usable.
+#[derive(Debug, Default)]
+struct TextQuality {
+    chars: usize,
+    bad: usize,
+    cjk: usize,
+}
+
+impl TextQuality {
+    fn of(pages: &[Page]) -> Self {
+        let mut q = TextQuality::default();
+        for c in pages
+            .iter()
+            .flat_map(|p| &p.glyphs)
+            .flat_map(|g| g.text.chars())
+        {
+            q.chars += 1;
+            if is_garbled_char(c) {
+                q.bad += 1;
+            }
+            if is_cjk(c) {
+                q.cjk += 1;
+            }
+        }
+        q
+    }
+
+    fn is_garbled(&self) -> bool {
+        self.chars > 0 && (self.cjk == 0 || self.bad as f64 > self.chars as f64 * MAX_GARBLED_SHARE)
+    }
+}
+
+/// U+FFFD, private-use code points and C0/C1 controls: what a font without
+/// a Unicode mapping decodes to.
+fn is_garbled_char(c: char) -> bool {
+    matches!(c as u32, 0xFFFD | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF | 0x00..=0x08 | 0x0E..=0x1F | 0x80..=0x9F)
+}
+
+/// CJK ideographs (the unified blocks and extensions A/B).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF)
+}
+
+fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        format!("internal panic: {s}")
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        format!("internal panic: {s}")
+    } else {
+        "internal panic".to_string()
+    }
+}
+
+/// Parses the document and runs pdf-extract page by page (in the worker thread).
+fn extract(bytes: &[u8], max_pages: u32) -> Result<Extracted> {
+    let mut doc = load(bytes)?;
+    if doc.is_encrypted() && doc.decrypt("").is_err() {
+        return Err(Error::new(
+            ErrorKind::Encrypted,
+            "the PDF is encrypted and does not open with an empty password",
+        ));
+    }
+    let ids = doc.get_pages();
+    let numbers: Vec<u32> = ids.keys().copied().collect();
+    if numbers.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Truncated,
+            "the PDF has no pages: it is damaged or truncated",
+        ));
+    }
+    if numbers.len() as u64 > u64::from(max_pages) {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "the PDF has {} pages, over the limit of {max_pages} (raise --max-pages to read it)",
+                numbers.len()
+            ),
+        ));
+    }
+    let mut out = Extracted {
+        pages: Vec::with_capacity(numbers.len()),
+        failed: Vec::new(),
+    };
+    for number in numbers {
+        let mut dev = Collector::default();
+        let run = panic::catch_unwind(AssertUnwindSafe(|| {
+            pdf_extract::output_doc_page(&doc, &mut dev, number)
+        }));
+        let failure = match run {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(format!("{e:?}")),
+            Err(payload) => Some(panic_message(&payload)),
+        };
+        let media = dev.media;
+        let mut page = dev.page.unwrap_or_default();
+        page.number = number;
+        let origin = media
+            .map(|m| rules::Origin {
+                llx: m.llx,
+                ury: m.ury,
+            })
+            .or_else(|| ids.get(&number).and_then(|&id| media_origin(&doc, id)));
+        if let (Some(origin), Some(&id)) = (origin, ids.get(&number)) {
+            let found =
+                panic::catch_unwind(AssertUnwindSafe(|| rules::page_rules(&doc, id, origin)));
+            page.rules = found.unwrap_or_default();
+        }
+        if let Some(f) = failure {
+            tracing::debug!(page = number, "pdf-extract failed: {f}");
+            out.failed.push((number, f));
+        }
+        out.pages.push(page);
+    }
+    Ok(out)
+}
+
+/// The media box origin of a page read with lopdf (inherited from the page
+/// tree), for pages pdf-extract could not start.
+fn media_origin(doc: &Document, id: lopdf::ObjectId) -> Option<rules::Origin> {
+    let mut dict = doc.get_dictionary(id).ok()?;
+    for _ in 0..MAX_TREE_DEPTH {
+        if let Ok(lopdf::Object::Array(a)) = dict.get(b"MediaBox") {
+            let v: Vec<f64> = a
+                .iter()
+                .filter_map(|o| match o {
+                    lopdf::Object::Integer(i) => Some(*i as f64),
+                    lopdf::Object::Real(r) => Some(f64::from(*r)),
+                    _ => None,
+                })
+                .collect();
+            return (v.len() == 4).then(|| rules::Origin {
+                llx: v[0],
+                ury: v[3],
+            });
+        }
+        dict = doc
+            .get_dictionary(dict.get(b"Parent").ok()?.as_reference().ok()?)
+            .ok()?;
+    }
+    None
+}
+
+/// Parses with lopdf, mapping its errors to ours.
+fn load(bytes: &[u8]) -> Result<Document> {
+    Document::load_mem(bytes).map_err(|e| {
+        let text = e.to_string();
+        if text.to_ascii_lowercase().contains("decrypt")
+            || text.to_ascii_lowercase().contains("encrypt")
+        {
+            Error::new(
+                ErrorKind::Encrypted,
+                format!("the PDF is encrypted and cannot be opened ({text})"),
+            )
+        } else {
+            Error::new(
+                ErrorKind::Truncated,
+                format!("the PDF is damaged or truncated: its structure cannot be parsed ({text})"),
+            )
+        }
+    })
+}
+
+/// Our pdf-extract output device: the glyphs of one page.
+#[derive(Default)]
+struct Collector {
+    page: Option<Page>,
+    media: Option<MediaBox>,
+}
+
+impl Collector {
+    /// PDF user space (y up) to page space (top-left origin, y down).
+    fn to_page(&self, x: f64, y: f64) -> (f64, f64) {
+        match &self.media {
+            Some(m) => (x - m.llx, m.ury - y),
+            None => (x, -y),
+        }
+    }
+}
+
+impl OutputDev for Collector {
+    fn begin_page(
+        &mut self,
+        page_num: u32,
+        media_box: &MediaBox,
+        _art_box: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), OutputError> {
+        self.media = Some(*media_box);
+        self.page = Some(Page {
+            number: page_num,
+            width: (media_box.urx - media_box.llx).abs(),
+            height: (media_box.ury - media_box.lly).abs(),
+            glyphs: Vec::new(),
+            rules: Vec::new(),
+        });
+        Ok(())
+    }
+
+    fn end_page(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn output_character(
+        &mut self,
+        trm: &Transform,
+        width: f64,
+        _spacing: f64,
+        font_size: f64,
+        text: &str,
+    ) -> Result<(), OutputError> {
+        let text = normalize(text);
+        if text.is_empty() {
+            return Ok(());
+        }
+        // The effective size: the side of the square with the area of the
+        // font-size square mapped through the text rendering matrix.
+        let vx = font_size * (trm.m11 + trm.m21);
+        let vy = font_size * (trm.m12 + trm.m22);
+        let size = (vx * vy).abs().sqrt();
+        let (x, y) = self.to_page(trm.m31, trm.m32);
+        if !(size.is_finite() && x.is_finite() && y.is_finite()) || size <= 0.0 {
+            return Ok(());
+        }
+        let advance = if width.is_finite() && width > 0.0 {
+            width * size
+        } else {
+            size / 2.0
+        };
+        if let Some(p) = self.page.as_mut() {
+            p.glyphs.push(Glyph {
+                text,
+                x0: x,
+                y0: y - size,
+                x1: x + advance,
+                y1: y,
+                size,
+            });
+        }
+        Ok(())
+    }
+
+    fn begin_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn end_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn end_line(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbled_detection() {
+        let page = |t: &str| Page {
+            glyphs: t
+                .chars()
+                .map(|c| Glyph {
+                    text: c.to_string(),
+                    x0: 0.0,
+                    y0: 0.0,
+                    x1: 1.0,
+                    y1: 1.0,
+                    size: 1.0,
+                })
+                .collect(),
+            ..Page::default()
+        };
+        assert!(!TextQuality::of(&[page("部门决算公开 2022")]).is_garbled());
+        assert!(TextQuality::of(&[page("abc 2022")]).is_garbled());
+        assert!(TextQuality::of(&[page("部门\u{E001}\u{E002}")]).is_garbled());
+        assert!(!TextQuality::of(&[page("")]).is_garbled());
+    }
 }

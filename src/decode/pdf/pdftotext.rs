@@ -1,0 +1,218 @@
+//! The fallback engine: poppler's `pdftotext -bbox-layout`, run as a
+//! subprocess with a timeout. Its words become glyphs (each word split evenly
+//! into one glyph per character); it reports no ruling lines, so tables come
+//! out of the alignment grid in [`layout`](crate::layout).
+//!
+//! The executable is `pdftotext` on the `PATH`, or the path in the
+//! environment variable [`PDFTOTEXT_ENV`]; setting that variable to an empty
+//! string disables the fallback (tests use it to simulate its absence).
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::decode::normal::normalize;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Glyph, Page};
+use crate::settings::Limits;
+
+/// The engine name recorded in [`Decoded::engine`](crate::model::Decoded::engine).
+pub const ENGINE: &str = "pdftotext";
+/// Environment variable naming the pdftotext executable ("" disables it).
+pub const PDFTOTEXT_ENV: &str = "GONGKAI_PDFTOTEXT";
+/// How often the child process is polled while waiting for it.
+const POLL: Duration = Duration::from_millis(5);
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The executable to run, or `None` when the fallback is disabled.
+pub fn executable() -> Option<String> {
+    match std::env::var(PDFTOTEXT_ENV) {
+        Ok(v) if v.trim().is_empty() => None,
+        Ok(v) => Some(v),
+        Err(_) => Some("pdftotext".to_string()),
+    }
+}
+
+/// Reads `bytes` with pdftotext: warnings and pages of glyphs (no rules).
+pub fn decode(bytes: &[u8], limits: &Limits) -> Result<(Vec<String>, Vec<Page>)> {
+    let Some(exe) = executable() else {
+        return Err(Error::new(
+            ErrorKind::DecoderFailed,
+            format!("pdftotext is disabled ({PDFTOTEXT_ENV} is empty)"),
+        ));
+    };
+    let path = std::env::temp_dir().join(format!(
+        "gongkai-{}-{}.pdf",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = std::fs::File::create(&path).and_then(|mut f| f.write_all(bytes));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&path);
+        return Err(Error::new(
+            ErrorKind::Io,
+            format!("cannot write a temporary file for pdftotext: {e}"),
+        ));
+    }
+    let result = run(&exe, &path, limits);
+    let _ = std::fs::remove_file(&path);
+    let xhtml = result?;
+    let pages = parse_bbox_layout(&xhtml);
+    Ok((Vec::new(), pages))
+}
+
+/// Runs the executable on `path`, returning its standard output.
+fn run(exe: &str, path: &std::path::Path, limits: &Limits) -> Result<String> {
+    let mut child = Command::new(exe)
+        .arg("-bbox-layout")
+        .arg("-enc")
+        .arg("UTF-8")
+        .arg("-l")
+        .arg(limits.max_pages.to_string())
+        .arg(path)
+        .arg("-")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::DecoderFailed,
+                format!("cannot run {exe}: {e} (is poppler-utils installed?)"),
+            )
+        })?;
+    let mut stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        if let Some(s) = stdout.as_mut() {
+            let _ = s.read_to_end(&mut out);
+        }
+        out
+    });
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() > limits.timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "pdftotext took longer than {} s",
+                        limits.timeout.as_secs_f64()
+                    ),
+                ));
+            }
+            Ok(None) => std::thread::sleep(POLL),
+            Err(e) => {
+                return Err(Error::new(
+                    ErrorKind::DecoderFailed,
+                    format!("waiting for pdftotext failed: {e}"),
+                ))
+            }
+        }
+    };
+    let out = reader.join().unwrap_or_default();
+    if !status.success() {
+        return Err(Error::new(
+            ErrorKind::DecoderFailed,
+            format!("pdftotext failed ({status})"),
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Parses the XHTML of `pdftotext -bbox-layout` into pages of glyphs.
+pub fn parse_bbox_layout(xhtml: &str) -> Vec<Page> {
+    let mut pages: Vec<Page> = Vec::new();
+    let mut rest = xhtml;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start..];
+        let Some(end) = rest.find('>') else { break };
+        let tag = &rest[1..end];
+        rest = &rest[end + 1..];
+        if tag.starts_with("page ") {
+            pages.push(Page {
+                number: pages.len() as u32 + 1,
+                width: attr(tag, "width").unwrap_or(0.0),
+                height: attr(tag, "height").unwrap_or(0.0),
+                ..Page::default()
+            });
+        } else if tag.starts_with("word ") {
+            let close = rest.find("</word>").unwrap_or(rest.len());
+            let text = normalize(&unescape(&rest[..close]));
+            rest = &rest[close..];
+            let (Some(x0), Some(y0), Some(x1), Some(y1)) = (
+                attr(tag, "xMin"),
+                attr(tag, "yMin"),
+                attr(tag, "xMax"),
+                attr(tag, "yMax"),
+            ) else {
+                continue;
+            };
+            if let Some(page) = pages.last_mut() {
+                push_word(page, &text, x0, y0, x1, y1);
+            }
+        }
+    }
+    pages
+}
+
+/// Splits a word box evenly into one glyph per character.
+fn push_word(page: &mut Page, text: &str, x0: f64, y0: f64, x1: f64, y1: f64) {
+    let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if chars.is_empty() {
+        return;
+    }
+    let size = (y1 - y0).max(0.1);
+    let step = (x1 - x0) / chars.len() as f64;
+    for (i, c) in chars.iter().enumerate() {
+        page.glyphs.push(Glyph {
+            text: c.to_string(),
+            x0: x0 + step * i as f64,
+            y0,
+            x1: x0 + step * (i + 1) as f64,
+            y1,
+            size,
+        });
+    }
+}
+
+fn attr(tag: &str, name: &str) -> Option<f64> {
+    let key = format!(" {name}=\"");
+    let at = tag.find(&key)? + key.len();
+    let len = tag[at..].find('"')?;
+    tag[at..at + len].parse().ok()
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_words() {
+        let x = r#"<doc><page width="595.0" height="842.0"><flow><block><line>
+<word xMin="10.0" yMin="20.0" xMax="40.0" yMax="30.0">公开０１</word>
+<word xMin="50.0" yMin="20.0" xMax="60.0" yMax="30.0">A&amp;B</word></line></block></flow></page>
+<page width="595.0" height="842.0"></page></doc>"#;
+        let pages = parse_bbox_layout(x);
+        assert_eq!(pages.len(), 2);
+        let text: String = pages[0].glyphs.iter().map(|g| g.text.as_str()).collect();
+        assert_eq!(text, "公开01A&B");
+        assert_eq!(pages[0].glyphs[0].x0, 10.0);
+        assert_eq!(pages[0].glyphs[3].x1, 40.0);
+        assert!(pages[1].glyphs.is_empty());
+    }
+}
