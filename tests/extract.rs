@@ -150,3 +150,27 @@ fn records_validate_against_the_schema() {
     );
     assert!(validator.is_valid(&serde_json::to_value(bad).unwrap_or_default()));
 }
+
+#[test]
+fn seed_pdf_libreoffice_matches_golden() {
+    assert_matches_golden(
+        &extract(&sample("a_portrait_uming.pdf")),
+        "a_portrait_uming.pdf",
+    );
+}
+
+#[test]
+fn seed_pdf_weasyprint_portrait_matches_golden() {
+    assert_matches_golden(
+        &extract(&sample("d_wp_portrait_uming.pdf")),
+        "d_wp_portrait_uming.pdf",
+    );
+}
+
+#[test]
+fn seed_pdf_weasyprint_landscape_matches_golden() {
+    assert_matches_golden(
+        &extract(&sample("e_wp_landscape_uming.pdf")),
+        "e_wp_landscape_uming.pdf",
+    );
+}

@@ -180,9 +180,10 @@ pub fn analyse(grid: &Grid, pattern: &TablePattern, common: &Common) -> Header {
         .iter()
         .map(|r| r.iter().map(|c| squash(&c.text)).collect())
         .collect();
-    if !grid.spans_known {
-        fill_spans(&mut texts);
-    }
+    // Merged header cells often reach us as text followed by empty
+    // neighbours (tab-separated text, renderers that draw every border);
+    // where spans are known the covered slots hold copies and stay as they are.
+    fill_spans(&mut texts);
     let paths: Vec<String> = (0..width)
         .map(|c| {
             let mut segs: Vec<&str> = Vec::new();

@@ -232,17 +232,18 @@ impl<'a> Walker<'a> {
             return;
         }
         if let Some(open) = self.open.as_mut() {
-            if common.empty_markers.is_match(&line)
-                && (common.notes.is_match(&line) || line.chars().count() < 60)
-            {
-                open.reader.empty_marker = true;
-            }
-            // Page furniture (page numbers, running heads, unit lines) does
-            // not end a table; a sentence does.
-            let furniture = line.chars().count() <= 20
+            // Page furniture (page numbers, unit and amount-unit lines, notes,
+            // 续表) does not end a table; any other line does.
+            let furniture = is_page_number(&line)
                 || common.unit_name.is_match(&line)
                 || common.amount_unit.is_match(&line)
-                || common.notes.is_match(&line);
+                || common.notes.is_match(&line)
+                || line.starts_with("续表")
+                || line == "(续)";
+            // An empty-table marker counts only right under the table.
+            if open.text_since == 0 && common.empty_markers.is_match(&line) {
+                open.reader.empty_marker = true;
+            }
             if !furniture {
                 open.text_since += 1;
             }
@@ -489,6 +490,12 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &PatternSet) -> D
             .map(|p| p.document);
     }
     meta
+}
+
+/// "3", "- 3 -", "第3页", "3/21": a page number line.
+fn is_page_number(line: &str) -> bool {
+    let core = line.trim_matches(|c: char| c == '-' || c == '—' || c == '第' || c == '页');
+    !core.is_empty() && core.chars().all(|c| c.is_ascii_digit() || c == '/')
 }
 
 fn most_common(years: impl Iterator<Item = i32>) -> Option<i32> {
