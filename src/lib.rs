@@ -24,6 +24,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod crawl;
 pub mod decode;
 pub mod error;
 pub mod extract;

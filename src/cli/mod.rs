@@ -1,5 +1,6 @@
 //! Command-line interface: one file per subcommand.
 
+mod crawl;
 mod extract;
 
 use std::process::ExitCode;
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Read disclosure files (PDF, HTML, XLS/XLSX, text) into JSON records, one per document.
     Extract(extract::Args),
+    /// Download disclosure documents from portals, politely and incrementally; JSON events on stdout.
+    Crawl(crawl::Args),
 }
 
 /// Exit code when some input could not be read.
@@ -51,6 +54,7 @@ pub fn main() -> ExitCode {
         .try_init();
     let result = match cli.command {
         Command::Extract(args) => extract::run(args),
+        Command::Crawl(args) => crawl::run(args),
     };
     match result {
         Ok(code) => code,
