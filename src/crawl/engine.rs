@@ -134,6 +134,7 @@ pub async fn run(
     let started = Instant::now();
     // 1. Open the store, resume or start a run, seed the frontier.
     let mut store = Store::open(dir)?;
+    store.set_extract(settings.extract);
     let (run, resumed) = store.start_run()?;
     if resumed {
         tracing::info!("resuming interrupted run {run} in {}", dir.display());

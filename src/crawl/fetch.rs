@@ -421,11 +421,11 @@ impl Fetcher {
                     }
                 }
             }
-            g.done();
             let robot = polite::parse_robots(&body);
             if let Some(d) = robot.as_ref().and_then(|r| r.delay) {
                 g.crawl_delay(&host, d);
             }
+            g.done();
             return Robots::Known(robot);
         }
         Robots::Known(None)

@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS documents(
   url TEXT PRIMARY KEY, sha256 TEXT NOT NULL, path TEXT NOT NULL,
   content_type TEXT, charset TEXT, etag TEXT, last_modified TEXT,
   first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, changed INTEGER NOT NULL,
-  extracted_sha256 TEXT);
+  extract_pending INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS fetch_log(
   id INTEGER PRIMARY KEY, run INTEGER NOT NULL, at INTEGER NOT NULL, url TEXT NOT NULL,
   status INTEGER, bytes INTEGER, millis INTEGER, outcome TEXT NOT NULL);
@@ -120,6 +120,7 @@ pub struct Store {
     dir: PathBuf,
     conn: Connection,
     run: i64,
+    extract: bool,
     _lock: File,
 }
 
@@ -169,8 +170,15 @@ impl Store {
             dir: dir.to_path_buf(),
             conn,
             run: 0,
+            extract: false,
             _lock: lock,
         })
+    }
+
+    /// With `--extract`, new and changed documents are marked for extraction
+    /// until [`Store::mark_extracted`] (so a killed run extracts them on resume).
+    pub fn set_extract(&mut self, on: bool) {
+        self.extract = on;
     }
 
     /// The output directory.
@@ -467,14 +475,25 @@ impl Store {
             params![d.sha256, rel, d.bytes as i64, d.content_type, t],
         )?;
         tx.execute(
-            "INSERT INTO documents(url, sha256, path, content_type, charset, etag, last_modified, first_seen, last_seen, changed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8)
+            "INSERT INTO documents(url, sha256, path, content_type, charset, etag, last_modified, first_seen, last_seen, changed, extract_pending)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?8, ?9)
              ON CONFLICT(url) DO UPDATE SET
+               extract_pending = MAX(extract_pending, excluded.extract_pending),
                changed = CASE WHEN sha256 = excluded.sha256 THEN changed ELSE excluded.changed END,
                sha256 = excluded.sha256, path = excluded.path, content_type = excluded.content_type,
                charset = excluded.charset, etag = excluded.etag, last_modified = excluded.last_modified,
                last_seen = excluded.last_seen",
-            params![item.url.as_str(), d.sha256, rel, d.content_type, d.charset, d.etag, d.last_modified, t],
+            params![
+                item.url.as_str(),
+                d.sha256,
+                rel,
+                d.content_type,
+                d.charset,
+                d.etag,
+                d.last_modified,
+                t,
+                self.extract && kind != EventKind::Unchanged
+            ],
         )?;
         let fresh = Self::insert_items(&tx, links)?;
         Self::mark_done(&tx, &item.url)?;
@@ -484,12 +503,12 @@ impl Store {
         Ok((ev, fresh))
     }
 
-    /// Documents whose current content has not been extracted yet:
+    /// Documents stored for extraction by a `--extract` run that was killed:
     /// (url, path, sha256, charset).
     pub fn pending_extraction(&self) -> Result<Vec<PendingDoc>> {
         let mut st = self.conn.prepare(
             "SELECT url, path, sha256, charset FROM documents
-             WHERE extracted_sha256 IS NULL OR extracted_sha256 <> sha256 ORDER BY first_seen, url",
+             WHERE extract_pending = 1 ORDER BY first_seen, url",
         )?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
@@ -498,7 +517,7 @@ impl Store {
     /// Records that a document's content was extracted.
     pub fn mark_extracted(conn: &Connection, url: &str, sha256: &str) -> Result<()> {
         conn.execute(
-            "UPDATE documents SET extracted_sha256 = ?2 WHERE url = ?1",
+            "UPDATE documents SET extract_pending = 0 WHERE url = ?1 AND sha256 = ?2",
             params![url, sha256],
         )?;
         Ok(())
