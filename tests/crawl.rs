@@ -706,3 +706,29 @@ async fn robots_5xx_means_later_and_crawl_delay_is_honoured() {
     assert_eq!(run.events.len(), 1);
     assert_eq!(run.events[0]["reason"], "robots_unavailable");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_failure_stops_with_exit_1_and_the_next_run_resumes() {
+    let fx = Fixture::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the shard directory of the first PDF must go: the rename
+    // into docs/ fails mid-run, as on a full or read-only disk.
+    let sha = gongkai::extract::sha256_hex(b"%PDF-1.4\n% budget 2023\n");
+    std::fs::create_dir_all(dir.path().join("docs")).unwrap();
+    let blocker = dir.path().join("docs").join(&sha[..2]);
+    std::fs::write(&blocker, "in the way").unwrap();
+    let run = crawl(args(&fx, dir.path(), "0.05", &[])).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("crawl stopped"), "{}", run.stderr);
+    assert!(run.stderr.contains("resume"), "{}", run.stderr);
+    std::fs::remove_file(&blocker).unwrap();
+    let run = crawl(args(&fx, dir.path(), "0.05", &[])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("(resumed)"), "{}", run.stderr);
+    assert_eq!(index(dir.path(), &fx.base).len(), DOCUMENTS.len());
+    assert_eq!(stored_files(dir.path()).len(), 5);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+        0
+    );
+}

@@ -241,7 +241,11 @@ impl Engine {
                 let known = self
                     .store
                     .known(&item.url)?
-                    .filter(|k| !k.path.ends_with(".html"));
+                    // Conditional GET only for documents still on disk; HTML documents
+                    // are pages too and are read every run for their links.
+                    .filter(|k| {
+                        !k.path.ends_with(".html") && self.store.dir().join(&k.path).is_file()
+                    });
                 let tmp = self.store.temp_path();
                 let fetcher = self.fetcher.clone();
                 let sources = self.sources.clone();
