@@ -131,6 +131,11 @@ pub fn links(html: &str, page_url: &Url, rules: &Rules) -> Vec<Link> {
             add(url, text, hint);
         }
     }
+    for (url, text) in script_pagination(html, &base) {
+        if !any(&rules.skip_url, url.as_str()) {
+            add(url, text, Hint::Pagination);
+        }
+    }
     for f in doc.select(&frame_sel) {
         if let Some(url) = f
             .value()
@@ -139,6 +144,33 @@ pub fn links(html: &str, page_url: &Url, rules: &Rules) -> Vec<Link> {
         {
             if !any(&rules.skip_url, url.as_str()) {
                 add(url, String::new(), Hint::Page);
+            }
+        }
+    }
+    out
+}
+
+/// Pages of a list paginated by script, as TRS-built portals do with
+/// `createPageHTML(count, current, "index", "html")`: page 0 is `index.html`,
+/// page k is `index_k.html`, next to the current page.
+pub fn script_pagination(html: &str, base: &Url) -> Vec<(Url, String)> {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r#"createPageHTML\(\s*['"]?(\d+)['"]?\s*,\s*['"]?(\d+)['"]?\s*,\s*['"]([\w-]+)['"]\s*,\s*['"](\w+)['"]"#)
+            .expect("static regex")
+    });
+    let mut out = Vec::new();
+    for c in re.captures_iter(html) {
+        let count: u32 = c[1].parse().unwrap_or(0);
+        let (stem, ext) = (&c[3], &c[4]);
+        for k in 0..count.min(super::settings::PAGINATION_LIMIT) {
+            let name = if k == 0 {
+                format!("{stem}.{ext}")
+            } else {
+                format!("{stem}_{k}.{ext}")
+            };
+            if let Some(u) = normalize(Some(base), &name) {
+                out.push((u, format!("{}", k + 1)));
             }
         }
     }
@@ -302,6 +334,24 @@ mod tests {
             classify(&u("http://x.cn/news/1.html"), "天气预报", &r),
             None
         );
+    }
+
+    #[test]
+    fn script_pagination_of_trs_portals() {
+        let page =
+            Url::parse("http://www.example-county.gov.cn/zfxxgk/czyjs/index_1.html").unwrap();
+        let html = r#"<script>createPageHTML(3, 1, "index", "html");</script>"#;
+        let found = links(html, &page, &rules());
+        let urls: Vec<&str> = found.iter().map(|l| l.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                "http://www.example-county.gov.cn/zfxxgk/czyjs/index.html",
+                "http://www.example-county.gov.cn/zfxxgk/czyjs/index_1.html",
+                "http://www.example-county.gov.cn/zfxxgk/czyjs/index_2.html"
+            ]
+        );
+        assert!(found.iter().all(|l| l.hint == Hint::Pagination));
     }
 
     #[test]
