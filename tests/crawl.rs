@@ -732,3 +732,48 @@ async fn a_store_failure_stops_with_exit_1_and_the_next_run_resumes() {
         0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_file_sets_rules_depth_and_rate() {
+    let fx = Fixture::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let sources = dir.path().join("sources.toml");
+    // Only 决算 pages are followed, one link deep, at 0.15 s per request.
+    std::fs::write(
+        &sources,
+        format!(
+            r#"[[source]]
+name = "fixture"
+start = ["{}"]
+max_depth = 1
+delay = 0.15
+follow_text = ["决算"]
+pagination_text = []
+skip_url = ['/files/(slow|huge|loop|away)']
+"#,
+            fx.start_url()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let mut a = args(&fx, &out, "0.05", &["--sources", sources.to_str().unwrap()]);
+    a.pop(); // no start URL on the command line
+    let run = crawl(a).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let paths: BTreeSet<String> = fx.hits().iter().map(|h| h.path.clone()).collect();
+    let expected: BTreeSet<String> = [
+        "/robots.txt",
+        "/list/index.html",
+        "/detail/2.html",
+        "/files/final2023.pdf",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(paths, expected);
+    for w in fx.hits().windows(2) {
+        assert!(w[1].at - w[0].at >= Duration::from_millis(150));
+    }
+    assert_eq!(run.events.len(), 1);
+    assert_eq!(run.events[0]["event"], "new");
+}
