@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 
 pub mod check;
+pub mod crawl;
 pub mod decode;
 pub mod error;
 pub mod extract;

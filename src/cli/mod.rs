@@ -1,5 +1,6 @@
 //! Command-line interface: one file per subcommand.
 
+mod crawl;
 mod extract;
 mod schema;
 
@@ -24,6 +25,8 @@ enum Command {
     Extract(extract::Args),
     /// Print the JSON Schema of the records `extract` writes.
     Schema(schema::Args),
+    /// Download disclosure documents from portals, politely and incrementally; JSON events on stdout.
+    Crawl(crawl::Args),
 }
 
 /// Exit code when some input could not be read.
@@ -55,6 +58,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Extract(args) => extract::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Crawl(args) => crawl::run(args),
     };
     match result {
         Ok(code) => code,

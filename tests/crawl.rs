@@ -1,0 +1,779 @@
+//! `gongkai crawl` against a portal fixture served on 127.0.0.1 by this test
+//! (axum): GBK list pages with pagination, detail pages with attachments, a
+//! robots.txt that disallows a linked path, an off-site link, a 503-then-200
+//! document, a slow endpoint, a redirect loop, an oversized response, one
+//! document under two URLs, ETag / Last-Modified with 304s.
+//! Nothing here touches the network beyond 127.0.0.1.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::convert::Infallible;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_gongkai");
+
+#[derive(Debug, Clone)]
+struct Hit {
+    at: Instant,
+    path: String,
+    user_agent: String,
+    status: u16,
+}
+
+#[derive(Default)]
+struct Inner {
+    hits: Mutex<Vec<Hit>>,
+    /// robots.txt answers 503 this many more times.
+    robots_503: AtomicU32,
+    /// robots.txt asks for this Crawl-delay.
+    crawl_delay: Mutex<Option<&'static str>>,
+    flaky_failed: AtomicBool,
+    final_version: AtomicU32,
+}
+
+#[derive(Clone)]
+struct Fixture {
+    inner: Arc<Inner>,
+    base: String,
+}
+
+impl Fixture {
+    async fn start() -> Fixture {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let fx = Fixture {
+            inner: Arc::new(Inner::default()),
+            base,
+        };
+        let app = axum::Router::new().fallback(handle).with_state(fx.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        fx
+    }
+
+    fn start_url(&self) -> String {
+        format!("{}/list/index.html", self.base)
+    }
+
+    fn hits(&self) -> Vec<Hit> {
+        self.inner.hits.lock().unwrap().clone()
+    }
+
+    fn count(&self, path: &str) -> usize {
+        self.hits().iter().filter(|h| h.path == path).count()
+    }
+}
+
+fn gbk(s: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(s);
+    assert!(!unmappable);
+    bytes.into_owned()
+}
+
+const LAST_MODIFIED: &str = "Mon, 01 Jan 2024 00:00:00 GMT";
+const OLE2: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+fn html(body: Vec<u8>, content_type: &str) -> Response {
+    ([(header::CONTENT_TYPE, content_type.to_string())], body).into_response()
+}
+
+/// A document with validators: 304 when the request's ETag or date matches.
+fn document(req: &HeaderMap, body: Vec<u8>, content_type: &str, etag: Option<&str>) -> Response {
+    let inm = req.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+    let ims = req
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok());
+    let fresh = match etag {
+        Some(e) => inm == Some(e),
+        None => ims == Some(LAST_MODIFIED),
+    };
+    let mut headers = vec![(header::LAST_MODIFIED, LAST_MODIFIED.to_string())];
+    if let Some(e) = etag {
+        headers.push((header::ETAG, e.to_string()));
+    }
+    let mut resp = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, content_type.to_string())], body).into_response()
+    };
+    for (k, v) in headers {
+        resp.headers_mut().insert(k, v.parse().unwrap());
+    }
+    resp
+}
+
+fn redirect(to: &str) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+async fn handle(State(fx): State<Fixture>, req: Request) -> Response {
+    let at = Instant::now();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let headers = req.headers().clone();
+    // Logged on arrival (a request the client gives up on is still seen).
+    let n = {
+        let mut hits = fx.inner.hits.lock().unwrap();
+        hits.push(Hit {
+            at,
+            path: path.clone(),
+            user_agent: headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string(),
+            status: 0,
+        });
+        hits.len() - 1
+    };
+    let resp = route(&fx, &path, &headers).await;
+    fx.inner.hits.lock().unwrap()[n].status = resp.status().as_u16();
+    resp
+}
+
+async fn route(fx: &Fixture, path: &str, h: &HeaderMap) -> Response {
+    match path {
+        "/robots.txt" => {
+            let left = fx.inner.robots_503.load(Ordering::SeqCst);
+            if left > 0 {
+                fx.inner.robots_503.store(left - 1, Ordering::SeqCst);
+                return (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
+            }
+            let mut txt = "User-agent: *\nDisallow: /private/\n".to_string();
+            if let Some(d) = *fx.inner.crawl_delay.lock().unwrap() {
+                txt.push_str(&format!("Crawl-delay: {d}\n"));
+            }
+            txt.into_response()
+        }
+        // Page 1 of the list: GBK, charset only in a <meta> tag.
+        "/list/index.html" => html(
+            gbk(
+                r#"<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk">
+<title>财政预决算</title></head><body><ul>
+<li><a href="/detail/1.html">区财政局2023年部门预算</a></li>
+<li><a href="../detail/2.html#top">区财政局2023年部门决算</a></li>
+<li><a href="http://example.invalid/budget.html">其他区预算公开</a></li>
+<li><a href="/private/secret.pdf">内部预算.pdf</a></li>
+<li><a href="/news/weather.html">天气预报</a></li>
+</ul><a href="index_1.html">下一页</a></body></html>"#,
+            ),
+            "text/html",
+        ),
+        // Page 2: UTF-8 declared in the header.
+        "/list/index_1.html" => html(
+            r#"<html><head><title>财政预决算 第2页</title></head><body>
+<a href="/detail/3.html">2023年三公经费预算</a>
+<a href="/detail/1.html?">区财政局2023年部门预算</a>
+<a href="./index.html">1</a></body></html>"#
+                .as_bytes()
+                .to_vec(),
+            "text/html; charset=utf-8",
+        ),
+        "/detail/1.html" => html(
+            gbk(
+                r#"<html><head><meta charset="gb2312"><title>区财政局2023年部门预算公开</title></head><body>
+<p>附件：</p>
+<a href="/files/budget2023.pdf">2023年部门预算.pdf</a>
+<a href="/files/copy/budget2023.pdf">2023年部门预算（副本）.pdf</a>
+<a href="/download.jsp?wbfileid=7&amp;owner=1">预算表.xls</a>
+<a href="/files/flaky.pdf">项目支出.pdf</a>
+</body></html>"#,
+            ),
+            "text/html",
+        ),
+        "/detail/2.html" => html(
+            r#"<html><head><title>区财政局2023年部门决算公开</title></head><body>
+<a href="/files/final2023.pdf">2023年部门决算.pdf</a>
+<a href="/files/slow.pdf">附表.pdf</a>
+<a href="/files/loop.pdf">说明.pdf</a>
+<a href="/files/huge.pdf">全文.pdf</a>
+<a href="/files/away.pdf">镜像.pdf</a>
+</body></html>"#
+                .as_bytes()
+                .to_vec(),
+            "text/html; charset=utf-8",
+        ),
+        // The tables inline in the page.
+        "/detail/3.html" => html(
+            r#"<html><head><title>2023年三公经费预算</title></head><body>
+<table><tr><td>因公出国（境）费</td><td>1.00</td></tr></table></body></html>"#
+                .as_bytes()
+                .to_vec(),
+            "text/html; charset=utf-8",
+        ),
+        "/files/budget2023.pdf" | "/files/copy/budget2023.pdf" => document(
+            h,
+            b"%PDF-1.4\n% budget 2023\n".to_vec(),
+            "application/pdf",
+            Some("\"b2023\""),
+        ),
+        // A spreadsheet served as text/html, known only by its magic bytes; Last-Modified only.
+        "/download.jsp?owner=1&wbfileid=7" | "/download.jsp?wbfileid=7&owner=1" => {
+            let mut body = OLE2.to_vec();
+            body.extend_from_slice(b"budget table");
+            document(h, body, "text/html", None)
+        }
+        "/files/flaky.pdf" => {
+            if !fx.inner.flaky_failed.swap(true, Ordering::SeqCst) {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, "1")],
+                    "busy",
+                )
+                    .into_response()
+            } else {
+                document(
+                    h,
+                    b"%PDF-1.4\n% flaky\n".to_vec(),
+                    "application/pdf",
+                    Some("\"flaky\""),
+                )
+            }
+        }
+        "/files/final2023.pdf" => {
+            let v = fx.inner.final_version.load(Ordering::SeqCst);
+            let etag = format!("\"final-{v}\"");
+            document(
+                h,
+                format!("%PDF-1.4\n% final v{v}\n").into_bytes(),
+                "application/pdf",
+                Some(&etag),
+            )
+        }
+        "/files/slow.pdf" => {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            document(
+                h,
+                b"%PDF-1.4\n% slow\n".to_vec(),
+                "application/pdf",
+                Some("\"slow\""),
+            )
+        }
+        "/files/loop.pdf" => redirect("/files/loop2.pdf"),
+        "/files/loop2.pdf" => redirect("/files/loop.pdf"),
+        "/files/away.pdf" => redirect("http://example.invalid/x.pdf"),
+        "/files/huge.pdf" => {
+            // 100 kB in chunks, no Content-Length: the cap must stop the stream.
+            let chunks = (0..100).map(|i| {
+                let mut c = vec![b' '; 1000];
+                if i == 0 {
+                    c[..9].copy_from_slice(b"%PDF-1.4\n");
+                }
+                Ok::<_, Infallible>(c)
+            });
+            Response::new(Body::from_stream(futures_util::stream::iter(chunks)))
+        }
+        _ => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+struct Run {
+    code: i32,
+    events: Vec<Value>,
+    stderr: String,
+}
+
+impl Run {
+    fn by_url(&self, fx: &Fixture) -> BTreeMap<String, Value> {
+        self.events
+            .iter()
+            .map(|e| {
+                (
+                    e["url"]
+                        .as_str()
+                        .unwrap()
+                        .trim_start_matches(&fx.base)
+                        .to_string(),
+                    e.clone(),
+                )
+            })
+            .collect()
+    }
+}
+
+async fn crawl(args: Vec<String>) -> Run {
+    tokio::task::spawn_blocking(move || {
+        let out = Command::new(BIN).arg("crawl").args(&args).output().unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            events: stdout
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+fn args(fx: &Fixture, dir: &Path, delay: &str, extra: &[&str]) -> Vec<String> {
+    let mut a: Vec<String> = vec![
+        "--out".into(),
+        dir.display().to_string(),
+        "--delay".into(),
+        delay.into(),
+        "--timeout".into(),
+        "0.5".into(),
+        "--max-bytes".into(),
+        "50000".into(),
+        "--backoff".into(),
+        "0.1".into(),
+        "--contact".into(),
+        "https://example.org/gongkai-test".into(),
+        "--no-progress".into(),
+    ];
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a.push(fx.start_url());
+    a
+}
+
+fn stored_files(dir: &Path) -> BTreeSet<String> {
+    walkdir::WalkDir::new(dir.join("docs"))
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(dir).unwrap().display().to_string())
+        .collect()
+}
+
+/// The document index as (path of the URL without host, sha256, stored path).
+fn index(dir: &Path, base: &str) -> BTreeSet<(String, String, String)> {
+    let conn = rusqlite::Connection::open(dir.join("state.sqlite")).unwrap();
+    let mut st = conn
+        .prepare("SELECT url, sha256, path FROM documents")
+        .unwrap();
+    st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(|r| {
+            let (u, s, p) = r.unwrap();
+            (u.trim_start_matches(base).to_string(), s, p)
+        })
+        .collect()
+}
+
+const DOCUMENTS: &[&str] = &[
+    "/files/budget2023.pdf",
+    "/files/copy/budget2023.pdf",
+    "/download.jsp?owner=1&wbfileid=7",
+    "/files/flaky.pdf",
+    "/files/final2023.pdf",
+    "/detail/3.html",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawls_politely_stores_once_and_reruns_incrementally() {
+    let fx = Fixture::start().await;
+    let dir = tempfile::tempdir().unwrap();
+
+    // Run 1: everything is new.
+    let run = crawl(args(&fx, dir.path(), "0.2", &[])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ev = run.by_url(&fx);
+    for d in DOCUMENTS {
+        assert_eq!(ev[*d]["event"], "new", "{d}: {:?}", ev.get(*d));
+    }
+    let reason = |p: &str| ev[p]["reason"].as_str().unwrap_or("").to_string();
+    assert_eq!(ev["/files/slow.pdf"]["event"], "failed");
+    assert_eq!(reason("/files/slow.pdf"), "timeout");
+    assert!(
+        reason("/files/loop.pdf").starts_with("redirect_loop"),
+        "{}",
+        reason("/files/loop.pdf")
+    );
+    assert!(
+        reason("/files/huge.pdf").starts_with("too_large"),
+        "{}",
+        reason("/files/huge.pdf")
+    );
+    assert!(reason("/files/away.pdf").starts_with("redirect_off_site"));
+    assert_eq!(run.events.len(), DOCUMENTS.len() + 4, "{:#?}", run.events);
+    // One file for the document served under two URLs; sniffed extensions.
+    assert_eq!(
+        ev["/files/budget2023.pdf"]["path"],
+        ev["/files/copy/budget2023.pdf"]["path"]
+    );
+    assert!(ev["/download.jsp?owner=1&wbfileid=7"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with(".xls"));
+    assert!(ev["/detail/3.html"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with(".html"));
+    let files = stored_files(dir.path());
+    assert_eq!(files.len(), 5, "{files:?}");
+    for e in &run.events {
+        if let Some(p) = e["path"].as_str() {
+            let sha = e["sha256"].as_str().unwrap();
+            assert!(p.starts_with(&format!("docs/{}/{sha}.", &sha[..2])), "{p}");
+            let bytes = std::fs::read(dir.path().join(p)).unwrap();
+            assert_eq!(gongkai::extract::sha256_hex(&bytes), sha);
+        }
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+        0
+    );
+    assert_eq!(index(dir.path(), &fx.base).len(), DOCUMENTS.len());
+
+    // What the server saw.
+    let hits = fx.hits();
+    assert_eq!(hits[0].path, "/robots.txt");
+    for h in &hits {
+        assert!(
+            !h.path.starts_with("/private/"),
+            "disallowed path requested: {}",
+            h.path
+        );
+        assert!(
+            !h.path.starts_with("/news/"),
+            "unrelated link followed: {}",
+            h.path
+        );
+        assert!(
+            h.user_agent.starts_with("gongkai/")
+                && h.user_agent
+                    .ends_with("(+https://example.org/gongkai-test)"),
+            "{}",
+            h.user_agent
+        );
+    }
+    assert_eq!(fx.count("/robots.txt"), 1);
+    assert_eq!(
+        fx.count("/detail/1.html"),
+        1,
+        "normalized duplicates are fetched once"
+    );
+    assert_eq!(fx.count("/list/index.html"), 1);
+    assert_eq!(fx.count("/files/budget2023.pdf"), 1);
+    assert_eq!(fx.count("/files/flaky.pdf"), 2, "503 then 200");
+    assert_eq!(fx.count("/files/loop.pdf"), 1);
+    assert_eq!(fx.count("/files/loop2.pdf"), 1);
+    let mut gaps = Vec::new();
+    for w in hits.windows(2) {
+        gaps.push(w[1].at - w[0].at);
+    }
+    let min_gap = gaps.iter().min().unwrap();
+    assert!(
+        *min_gap >= Duration::from_millis(200),
+        "requests {min_gap:?} apart: {gaps:?}"
+    );
+    let flaky: Vec<&Hit> = hits
+        .iter()
+        .filter(|h| h.path == "/files/flaky.pdf")
+        .collect();
+    assert_eq!(flaky[0].status, 503);
+    assert!(
+        flaky[1].at - flaky[0].at >= Duration::from_secs(1),
+        "Retry-After: 1 honoured"
+    );
+    eprintln!(
+        "run 1: {} requests, smallest gap {min_gap:?}, mean gap {:?}",
+        hits.len(),
+        gaps.iter().sum::<Duration>() / gaps.len() as u32
+    );
+    assert!(run.stderr.contains("crawl run 1"), "{}", run.stderr);
+    eprintln!("{}", run.stderr.trim());
+    for e in &run.events {
+        eprintln!("{e}");
+    }
+
+    // Run 2: nothing new; stored documents answer 304 and are unchanged.
+    let before = fx.hits().len();
+    let run = crawl(args(&fx, dir.path(), "0.05", &[])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ev = run.by_url(&fx);
+    for d in DOCUMENTS {
+        assert_eq!(ev[*d]["event"], "unchanged", "{d}: {:?}", ev.get(*d));
+    }
+    assert_eq!(
+        run.events
+            .iter()
+            .filter(|e| e["event"] == "new" || e["event"] == "changed")
+            .count(),
+        0
+    );
+    for h in &fx.hits()[before..] {
+        if DOCUMENTS.contains(&h.path.as_str()) && h.path != "/detail/3.html" {
+            assert_eq!(h.status, 304, "{} downloaded again", h.path);
+        }
+    }
+    assert_eq!(stored_files(dir.path()), files);
+    eprintln!("run 2: {}", run.stderr.trim());
+
+    // Run 3: one document changed on the server; --extract records it alone.
+    fx.inner.final_version.store(1, Ordering::SeqCst);
+    let run = crawl(args(&fx, dir.path(), "0.05", &["--extract"])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ev = run.by_url(&fx);
+    assert_eq!(ev["/files/final2023.pdf"]["event"], "changed");
+    for d in DOCUMENTS.iter().filter(|d| **d != "/files/final2023.pdf") {
+        assert_eq!(ev[*d]["event"], "unchanged", "{d}");
+    }
+    assert_eq!(stored_files(dir.path()).len(), 6);
+    let records = std::fs::read_to_string(dir.path().join("records.jsonl")).unwrap();
+    let records: Vec<Value> = records
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 1, "{records:#?}");
+    assert_eq!(
+        records[0]["source"]["path"],
+        format!("{}/files/final2023.pdf", fx.base)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_crawl_resumes_to_the_same_store() {
+    // Reference: an uninterrupted run.
+    let fx_ref = Fixture::start().await;
+    let ref_dir = tempfile::tempdir().unwrap();
+    let run = crawl(args(&fx_ref, ref_dir.path(), "0.05", &[])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // Interrupted: SIGKILL after two documents, then the same command again.
+    let fx = Fixture::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = args(&fx, dir.path(), "0.05", &[]);
+    let seen_before_kill: Vec<Value> = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(BIN)
+            .arg("crawl")
+            .args(&a)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut seen = Vec::new();
+        while seen.len() < 2 {
+            let line = lines
+                .next()
+                .expect("crawl ended before two events")
+                .unwrap();
+            seen.push(serde_json::from_str::<Value>(&line).unwrap());
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        seen
+    })
+    .await
+    .unwrap();
+    let hits_at_kill = fx.hits().len();
+    let run = crawl(args(&fx, dir.path(), "0.05", &[])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("(resumed)"), "{}", run.stderr);
+    eprintln!(
+        "killed after {} events, {hits_at_kill} requests; {}",
+        seen_before_kill.len(),
+        run.stderr.trim()
+    );
+    assert!(fx.hits().len() > hits_at_kill);
+
+    assert_eq!(stored_files(dir.path()), stored_files(ref_dir.path()));
+    assert_eq!(
+        index(dir.path(), &fx.base),
+        index(ref_dir.path(), &fx_ref.base)
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+        0
+    );
+    // Nothing reported before the kill was downloaded again.
+    for e in &seen_before_kill {
+        let path = e["url"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches(&fx.base)
+            .to_string();
+        if e["event"] == "new" {
+            assert_eq!(fx.count(&path), 1, "{path} downloaded again after the kill");
+        }
+    }
+    // Every document was reported new exactly once across the two processes.
+    let conn = rusqlite::Connection::open(dir.path().join("state.sqlite")).unwrap();
+    let new: i64 = conn
+        .query_row("SELECT COUNT(*) FROM events WHERE event = 'new'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(new as usize, DOCUMENTS.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let code = |a: &[&str]| {
+        Command::new(BIN)
+            .arg("crawl")
+            .args(a)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(code(&["--out", &out]), Some(2), "no start URL");
+    assert_eq!(
+        code(&["--out", &out, "ftp://x.cn/"]),
+        Some(2),
+        "not http(s)"
+    );
+    assert_eq!(
+        code(&["--out", &out, "--delay", "-1", "http://127.0.0.1:9/"]),
+        Some(2)
+    );
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[[source]]\nstart = []\n").unwrap();
+    assert_eq!(
+        code(&["--out", &out, "--sources", bad.to_str().unwrap()]),
+        Some(2)
+    );
+    // The output directory cannot be created (a file is in the way): store error.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let o = Command::new(BIN)
+        .args([
+            "crawl",
+            "--no-progress",
+            "--out",
+            file.to_str().unwrap(),
+            "http://127.0.0.1:9/",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_5xx_means_later_and_crawl_delay_is_honoured() {
+    // robots.txt fails once: the host's URLs wait, then the crawl goes on at
+    // the robots.txt Crawl-delay (0.3 s, above --delay 0.05).
+    let fx = Fixture::start().await;
+    fx.inner.robots_503.store(1, Ordering::SeqCst);
+    *fx.inner.crawl_delay.lock().unwrap() = Some("0.3");
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = args(&fx, dir.path(), "0.05", &["--max-depth", "0"]);
+    a.pop();
+    a.push(format!("{}/detail/1.html", fx.base));
+    let run = crawl(a).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let hits = fx.hits();
+    assert_eq!(hits[0].path, "/robots.txt");
+    assert_eq!(hits[0].status, 503);
+    assert_eq!(hits[1].path, "/robots.txt");
+    assert_eq!(hits[1].status, 200);
+    for w in hits[1..].windows(2) {
+        assert!(
+            w[1].at - w[0].at >= Duration::from_millis(300),
+            "Crawl-delay not honoured"
+        );
+    }
+    assert_eq!(
+        run.events.iter().filter(|e| e["event"] == "new").count(),
+        4,
+        "{:#?}",
+        run.events
+    );
+
+    // robots.txt keeps failing: after its tries the host is given up for the
+    // run, and nothing but robots.txt was requested.
+    let fx = Fixture::start().await;
+    fx.inner.robots_503.store(100, Ordering::SeqCst);
+    let dir = tempfile::tempdir().unwrap();
+    let run = crawl(args(&fx, dir.path(), "0.05", &[])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(fx.hits().iter().all(|h| h.path == "/robots.txt"));
+    assert_eq!(fx.count("/robots.txt"), 3);
+    assert_eq!(run.events.len(), 1);
+    assert_eq!(run.events[0]["reason"], "robots_unavailable");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_failure_stops_with_exit_1_and_the_next_run_resumes() {
+    let fx = Fixture::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the shard directory of the first PDF must go: the rename
+    // into docs/ fails mid-run, as on a full or read-only disk.
+    let sha = gongkai::extract::sha256_hex(b"%PDF-1.4\n% budget 2023\n");
+    std::fs::create_dir_all(dir.path().join("docs")).unwrap();
+    let blocker = dir.path().join("docs").join(&sha[..2]);
+    std::fs::write(&blocker, "in the way").unwrap();
+    let run = crawl(args(&fx, dir.path(), "0.05", &[])).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("crawl stopped"), "{}", run.stderr);
+    assert!(run.stderr.contains("resume"), "{}", run.stderr);
+    std::fs::remove_file(&blocker).unwrap();
+    let run = crawl(args(&fx, dir.path(), "0.05", &[])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("(resumed)"), "{}", run.stderr);
+    assert_eq!(index(dir.path(), &fx.base).len(), DOCUMENTS.len());
+    assert_eq!(stored_files(dir.path()).len(), 5);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_file_sets_rules_depth_and_rate() {
+    let fx = Fixture::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let sources = dir.path().join("sources.toml");
+    // Only 决算 pages are followed, one link deep, at 0.15 s per request.
+    std::fs::write(
+        &sources,
+        format!(
+            r#"[[source]]
+name = "fixture"
+start = ["{}"]
+max_depth = 1
+delay = 0.15
+follow_text = ["决算"]
+pagination_text = []
+skip_url = ['/files/(slow|huge|loop|away)']
+"#,
+            fx.start_url()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let mut a = args(&fx, &out, "0.05", &["--sources", sources.to_str().unwrap()]);
+    a.pop(); // no start URL on the command line
+    let run = crawl(a).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let paths: BTreeSet<String> = fx.hits().iter().map(|h| h.path.clone()).collect();
+    let expected: BTreeSet<String> = [
+        "/robots.txt",
+        "/list/index.html",
+        "/detail/2.html",
+        "/files/final2023.pdf",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(paths, expected);
+    for w in fx.hits().windows(2) {
+        assert!(w[1].at - w[0].at >= Duration::from_millis(150));
+    }
+    assert_eq!(run.events.len(), 1);
+    assert_eq!(run.events[0]["event"], "new");
+}
