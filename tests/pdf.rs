@@ -237,3 +237,14 @@ fn page_limit() {
     let e = gongkai::decode::pdf::decode(&bytes, &limits).unwrap_err();
     assert_eq!(e.kind, ErrorKind::TooLarge);
 }
+
+#[test]
+fn timeout_is_an_error() {
+    let bytes = std::fs::read("samples/a_portrait_uming.pdf").unwrap();
+    let limits = Limits {
+        timeout: std::time::Duration::ZERO,
+        ..Limits::default()
+    };
+    let e = gongkai::decode::pdf::decode(&bytes, &limits).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Timeout, "{e:?}");
+}
