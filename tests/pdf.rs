@@ -120,6 +120,9 @@ fn check_seed(path: &str) {
         } else {
             perf_total += t.rows.len();
             perf_matched += matched;
+            for m in missing {
+                eprintln!("  not matched ({}): {m}", t.label);
+            }
         }
     }
     eprintln!("{path}: 公开 tables {gk_matched}/{gk_total} seed rows, 绩效自评表 {perf_matched}/{perf_total}");

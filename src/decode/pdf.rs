@@ -8,13 +8,18 @@
 //!    file is opened with the empty user password or reported `encrypted`.
 //! 2. pdf-extract walks every page in a worker thread, each page inside
 //!    `catch_unwind` (it panics on some fonts and may loop); the caller waits
-//!    at most `limits.timeout`. Its `OutputDev` gives the glyphs; ruling
+//!    at most `limits.timeout`. Its `OutputDev` gives the glyphs, mapped to
+//!    the page as displayed (media box and `/Rotate`, [`space`]); ruling
 //!    lines come from our own pass over the content stream ([`rules`]),
 //!    because pdf-extract drops paths painted with `f*`, `B`, `b` and `s`.
-//! 3. When pdf-extract failed or its text looks garbled (U+FFFD, private-use
-//!    code points, no CJK at all), poppler's `pdftotext -bbox-layout` is tried
-//!    ([`pdftotext`]); its words become glyphs (it has no ruling lines).
-//! 4. Each page goes through [`layout::page_blocks`](crate::layout::page_blocks).
+//! 3. When pdf-extract failed, its text looks garbled (U+FFFD, private-use
+//!    code points, no CJK at all) or a page uses a font whose widths it
+//!    misreads ([`fonts`]), poppler's `pdftotext -bbox-layout` is tried
+//!    ([`pdftotext`]); its words become glyphs, the rules still come from
+//!    step 2. Without pdftotext, unreadable text is an error naming the
+//!    cause, misread widths a warning.
+//! 4. Each page goes through [`layout::page_blocks`](crate::layout::page_blocks)
+//!    ([`decode`]; [`pages`] stops before layout).
 
 pub mod fonts;
 pub mod pdftotext;
