@@ -14,7 +14,7 @@
 //!    because pdf-extract drops paths painted with `f*`, `B`, `b` and `s`.
 //! 3. When pdf-extract failed, its text looks garbled (U+FFFD, private-use
 //!    code points, no CJK at all) or a page uses a font whose widths it
-//!    misreads ([`fonts`]), poppler's `pdftotext -bbox-layout` is tried
+//!    misreads and we could not repair ([`fonts`]), poppler's `pdftotext -bbox-layout` is tried
 //!    ([`pdftotext`]); its words become glyphs, the rules still come from
 //!    step 2. Without pdftotext, unreadable text is an error naming the
 //!    cause, misread widths a warning.
@@ -341,6 +341,10 @@ fn extract(bytes: &[u8], max_pages: u32) -> Result<Extracted> {
             ErrorKind::Encrypted,
             "the PDF is encrypted and does not open with an empty password",
         ));
+    }
+    let repaired = fonts::repair_widths(&mut doc);
+    if repaired > 0 {
+        tracing::debug!("repaired the /W widths of {repaired} CID fonts for pdf-extract");
     }
     let ids = doc.get_pages();
     let numbers: Vec<u32> = ids.keys().copied().collect();
