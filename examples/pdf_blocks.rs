@@ -1,5 +1,6 @@
 //! Prints the block stream of a PDF (one line per text line, grids as
-//! tab-separated rows), or with `--debug N` the layout rungs of page N.
+//! tab-separated rows), or with `--debug N` the layout rungs of page N
+//! (glyphs and rules included).
 use gongkai::settings::Limits;
 
 fn main() -> anyhow::Result<()> {
@@ -8,6 +9,21 @@ fn main() -> anyhow::Result<()> {
         .first()
         .ok_or_else(|| anyhow::anyhow!("usage: pdf_blocks FILE [--debug N]"))?;
     let bytes = std::fs::read(path)?;
+    if let Some(n) = args
+        .iter()
+        .position(|a| a == "--debug")
+        .and_then(|i| args.get(i + 1))
+    {
+        let page: u32 = n.parse()?;
+        let pages = gongkai::decode::pdf::pages(&bytes, &Limits::default())?;
+        for p in pages.pages.iter().filter(|p| p.number == page) {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&gongkai::layout::debug_page(p))?
+            );
+        }
+        return Ok(());
+    }
     let decoded = gongkai::decode::pdf::decode(&bytes, &Limits::default())?;
     println!(
         "# engine {} pages {} warnings {:?}",

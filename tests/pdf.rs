@@ -120,6 +120,9 @@ fn check_seed(path: &str) {
         } else {
             perf_total += t.rows.len();
             perf_matched += matched;
+            for m in missing {
+                eprintln!("  not matched ({}): {m}", t.label);
+            }
         }
     }
     eprintln!("{path}: 公开 tables {gk_matched}/{gk_total} seed rows, 绩效自评表 {perf_matched}/{perf_total}");
@@ -236,4 +239,56 @@ fn page_limit() {
     };
     let e = gongkai::decode::pdf::decode(&bytes, &limits).unwrap_err();
     assert_eq!(e.kind, ErrorKind::TooLarge);
+}
+
+#[test]
+fn timeout_is_an_error() {
+    let bytes = std::fs::read("samples/a_portrait_uming.pdf").unwrap();
+    let limits = Limits {
+        timeout: std::time::Duration::ZERO,
+        ..Limits::default()
+    };
+    let e = gongkai::decode::pdf::decode(&bytes, &limits).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Timeout, "{e:?}");
+}
+
+/// Encrypts a sample with lopdf (RC4, 128-bit) under the given user password.
+fn encrypted_sample(path: &str, user_password: &str) -> Vec<u8> {
+    let mut doc = lopdf::Document::load(path).unwrap();
+    let id = lopdf::Object::String(
+        b"0123456789abcdef".to_vec(),
+        lopdf::StringFormat::Hexadecimal,
+    );
+    doc.trailer
+        .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
+    let version = lopdf::EncryptionVersion::V2 {
+        document: &doc,
+        owner_password: "owner",
+        user_password,
+        key_length: 128,
+        permissions: lopdf::Permissions::default(),
+    };
+    let state = lopdf::EncryptionState::try_from(version).unwrap();
+    doc.encrypt(&state).unwrap();
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn encrypted_with_a_password_is_an_error() {
+    let bytes = encrypted_sample("samples/g_gbk_euc_h_noembed_notounicode.pdf", "secret");
+    let e = gongkai::decode::pdf::decode(&bytes, &Limits::default()).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Encrypted, "{e:?}");
+}
+
+#[test]
+fn encrypted_with_an_empty_password_opens() {
+    let bytes = encrypted_sample("samples/d_wp_portrait_uming.pdf", "");
+    let d = gongkai::decode::pdf::decode(&bytes, &Limits::default()).unwrap();
+    assert_eq!(d.engine, "pdf-extract");
+    assert!(d
+        .blocks
+        .iter()
+        .any(|b| matches!(b, Block::Grid(g) if g.rows.len() > 20)));
 }

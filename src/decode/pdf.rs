@@ -8,16 +8,23 @@
 //!    file is opened with the empty user password or reported `encrypted`.
 //! 2. pdf-extract walks every page in a worker thread, each page inside
 //!    `catch_unwind` (it panics on some fonts and may loop); the caller waits
-//!    at most `limits.timeout`. Its `OutputDev` gives the glyphs; ruling
+//!    at most `limits.timeout`. Its `OutputDev` gives the glyphs, mapped to
+//!    the page as displayed (media box and `/Rotate`, [`space`]); ruling
 //!    lines come from our own pass over the content stream ([`rules`]),
 //!    because pdf-extract drops paths painted with `f*`, `B`, `b` and `s`.
-//! 3. When pdf-extract failed or its text looks garbled (U+FFFD, private-use
-//!    code points, no CJK at all), poppler's `pdftotext -bbox-layout` is tried
-//!    ([`pdftotext`]); its words become glyphs (it has no ruling lines).
-//! 4. Each page goes through [`layout::page_blocks`](crate::layout::page_blocks).
+//! 3. When pdf-extract failed, its text looks garbled (U+FFFD, private-use
+//!    code points, no CJK at all) or a page uses a font whose widths it
+//!    misreads and we could not repair ([`fonts`]), poppler's `pdftotext -bbox-layout` is tried
+//!    ([`pdftotext`]); its words become glyphs, the rules still come from
+//!    step 2. Without pdftotext, unreadable text is an error naming the
+//!    cause, misread widths a warning.
+//! 4. Each page goes through [`layout::page_blocks`](crate::layout::page_blocks)
+//!    ([`decode`]; [`pages`] stops before layout).
 
+pub mod fonts;
 pub mod pdftotext;
 pub mod rules;
+pub mod space;
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
@@ -25,6 +32,7 @@ use std::sync::{mpsc, Once};
 
 use lopdf::Document;
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
+use space::PageSpace;
 
 use crate::decode::normal::normalize;
 use crate::error::{Error, ErrorKind, Result};
@@ -35,8 +43,8 @@ use crate::settings::Limits;
 /// layer of pdf-extract is distrusted.
 pub const MAX_GARBLED_SHARE: f64 = 0.02;
 
-/// Depth of the page tree searched for an inherited media box.
-const MAX_TREE_DEPTH: usize = 32;
+/// Advance (in text space units) assumed for a glyph without a width.
+const DEFAULT_ADVANCE: f64 = 0.5;
 
 /// The engine names recorded in [`Decoded::engine`].
 pub const ENGINE_PDF_EXTRACT: &str = "pdf-extract";
@@ -67,10 +75,40 @@ struct Extracted {
     pages: Vec<Page>,
     /// Pages (1-based) whose extraction failed, with the cause.
     failed: Vec<(u32, String)>,
+    /// Pages using a font whose widths pdf-extract misreads ([`fonts`]).
+    misread: Vec<u32>,
 }
 
-/// Decodes a PDF held in memory.
+/// Decodes a PDF held in memory into blocks.
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded> {
+    let read = pages(bytes, limits)?;
+    let blocks = read
+        .pages
+        .iter()
+        .flat_map(crate::layout::page_blocks)
+        .collect();
+    Ok(Decoded {
+        format: Format::Pdf,
+        engine: read.engine.to_string(),
+        pages: read.pages.len() as u32,
+        blocks,
+        warnings: read.warnings,
+    })
+}
+
+/// The positioned glyphs and rules of a PDF, before layout.
+#[derive(Debug, Clone)]
+pub struct PdfPages {
+    /// [`ENGINE_PDF_EXTRACT`] or [`pdftotext::ENGINE`].
+    pub engine: &'static str,
+    /// The pages.
+    pub pages: Vec<Page>,
+    /// Non-fatal problems.
+    pub warnings: Vec<String>,
+}
+
+/// Reads the glyphs and ruling lines of every page (steps 1–3 of the module doc).
+pub fn pages(bytes: &[u8], limits: &Limits) -> Result<PdfPages> {
     install_quiet_hook();
     let owned = bytes.to_vec();
     let max_pages = limits.max_pages;
@@ -131,6 +169,7 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded> {
         Err(e) => Extracted {
             pages: Vec::new(),
             failed: vec![(0, e.message)],
+            misread: Vec::new(),
         },
     };
     finish(bytes, limits, extracted)
@@ -138,8 +177,12 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded> {
 
 /// Chooses between the pdf-extract result and the pdftotext fallback and
 /// assembles the blocks.
-fn finish(bytes: &[u8], limits: &Limits, extracted: Extracted) -> Result<Decoded> {
-    let Extracted { pages, failed } = extracted;
+fn finish(bytes: &[u8], limits: &Limits, extracted: Extracted) -> Result<PdfPages> {
+    let Extracted {
+        pages,
+        failed,
+        misread,
+    } = extracted;
     let mut warnings: Vec<String> = failed
         .iter()
         .map(|(p, m)| {
@@ -152,9 +195,15 @@ fn finish(bytes: &[u8], limits: &Limits, extracted: Extracted) -> Result<Decoded
         .collect();
     let quality = TextQuality::of(&pages);
     let garbled = quality.is_garbled();
-    if !failed.is_empty() || garbled || quality.chars == 0 {
+    if !failed.is_empty() || garbled || quality.chars == 0 || !misread.is_empty() {
         let why = if !failed.is_empty() {
             "pdf-extract failed".to_string()
+        } else if !misread.is_empty() {
+            format!(
+                "pdf-extract misreads the glyph widths of a font on {} page(s), from page {}",
+                misread.len(),
+                misread[0]
+            )
         } else if garbled {
             format!(
                 "the text layer looks garbled ({} of {} characters unmapped, {} CJK)",
@@ -197,7 +246,7 @@ fn finish(bytes: &[u8], limits: &Limits, extracted: Extracted) -> Result<Decoded
                         ),
                     ));
                 }
-                if garbled {
+                if garbled || !misread.is_empty() {
                     warnings.push(format!(
                         "{why}; the pdftotext fallback is unavailable ({}); installing poppler-utils would help",
                         e.message
@@ -222,14 +271,11 @@ fn has_glyphs(pages: &[Page]) -> bool {
     pages.iter().any(|p| !p.glyphs.is_empty())
 }
 
-/// Runs layout over the pages.
-fn assemble(engine: &str, pages: Vec<Page>, warnings: Vec<String>) -> Decoded {
-    let blocks = pages.iter().flat_map(crate::layout::page_blocks).collect();
-    Decoded {
-        format: Format::Pdf,
-        engine: engine.to_string(),
-        pages: pages.len() as u32,
-        blocks,
+/// Packs a result.
+fn assemble(engine: &'static str, pages: Vec<Page>, warnings: Vec<String>) -> PdfPages {
+    PdfPages {
+        engine,
+        pages,
         warnings,
     }
 }
@@ -296,6 +342,10 @@ fn extract(bytes: &[u8], max_pages: u32) -> Result<Extracted> {
             "the PDF is encrypted and does not open with an empty password",
         ));
     }
+    let repaired = fonts::repair_widths(&mut doc);
+    if repaired > 0 {
+        tracing::debug!("repaired the /W widths of {repaired} CID fonts for pdf-extract");
+    }
     let ids = doc.get_pages();
     let numbers: Vec<u32> = ids.keys().copied().collect();
     if numbers.is_empty() {
@@ -316,9 +366,17 @@ fn extract(bytes: &[u8], max_pages: u32) -> Result<Extracted> {
     let mut out = Extracted {
         pages: Vec::with_capacity(numbers.len()),
         failed: Vec::new(),
+        misread: Vec::new(),
     };
     for number in numbers {
-        let mut dev = Collector::default();
+        let Some(&id) = ids.get(&number) else {
+            continue;
+        };
+        let mut dev = Collector {
+            page: None,
+            space: PageSpace::read(&doc, id),
+            id,
+        };
         let run = panic::catch_unwind(AssertUnwindSafe(|| {
             pdf_extract::output_doc_page(&doc, &mut dev, number)
         }));
@@ -327,19 +385,17 @@ fn extract(bytes: &[u8], max_pages: u32) -> Result<Extracted> {
             Ok(Err(e)) => Some(format!("{e:?}")),
             Err(payload) => Some(panic_message(&payload)),
         };
-        let media = dev.media;
         let mut page = dev.page.unwrap_or_default();
         page.number = number;
-        let origin = media
-            .map(|m| rules::Origin {
-                llx: m.llx,
-                ury: m.ury,
-            })
-            .or_else(|| ids.get(&number).and_then(|&id| media_origin(&doc, id)));
-        if let (Some(origin), Some(&id)) = (origin, ids.get(&number)) {
+        if let Some(space) = dev.space {
             let found =
-                panic::catch_unwind(AssertUnwindSafe(|| rules::page_rules(&doc, id, origin)));
+                panic::catch_unwind(AssertUnwindSafe(|| rules::page_rules(&doc, dev.id, space)));
             page.rules = found.unwrap_or_default();
+        }
+        if panic::catch_unwind(AssertUnwindSafe(|| fonts::has_misread_widths(&doc, dev.id)))
+            .unwrap_or(false)
+        {
+            out.misread.push(number);
         }
         if let Some(f) = failure {
             tracing::debug!(page = number, "pdf-extract failed: {f}");
@@ -348,32 +404,6 @@ fn extract(bytes: &[u8], max_pages: u32) -> Result<Extracted> {
         out.pages.push(page);
     }
     Ok(out)
-}
-
-/// The media box origin of a page read with lopdf (inherited from the page
-/// tree), for pages pdf-extract could not start.
-fn media_origin(doc: &Document, id: lopdf::ObjectId) -> Option<rules::Origin> {
-    let mut dict = doc.get_dictionary(id).ok()?;
-    for _ in 0..MAX_TREE_DEPTH {
-        if let Ok(lopdf::Object::Array(a)) = dict.get(b"MediaBox") {
-            let v: Vec<f64> = a
-                .iter()
-                .filter_map(|o| match o {
-                    lopdf::Object::Integer(i) => Some(*i as f64),
-                    lopdf::Object::Real(r) => Some(f64::from(*r)),
-                    _ => None,
-                })
-                .collect();
-            return (v.len() == 4).then(|| rules::Origin {
-                llx: v[0],
-                ury: v[3],
-            });
-        }
-        dict = doc
-            .get_dictionary(dict.get(b"Parent").ok()?.as_reference().ok()?)
-            .ok()?;
-    }
-    None
 }
 
 /// Parses with lopdf, mapping its errors to ours.
@@ -400,17 +430,9 @@ fn load(bytes: &[u8]) -> Result<Document> {
 #[derive(Default)]
 struct Collector {
     page: Option<Page>,
-    media: Option<MediaBox>,
-}
-
-impl Collector {
-    /// PDF user space (y up) to page space (top-left origin, y down).
-    fn to_page(&self, x: f64, y: f64) -> (f64, f64) {
-        match &self.media {
-            Some(m) => (x - m.llx, m.ury - y),
-            None => (x, -y),
-        }
-    }
+    /// Read from the page tree before pdf-extract starts (it ignores `/Rotate`).
+    space: Option<PageSpace>,
+    id: lopdf::ObjectId,
 }
 
 impl OutputDev for Collector {
@@ -420,11 +442,14 @@ impl OutputDev for Collector {
         media_box: &MediaBox,
         _art_box: Option<(f64, f64, f64, f64)>,
     ) -> Result<(), OutputError> {
-        self.media = Some(*media_box);
+        let space = *self.space.get_or_insert_with(|| {
+            PageSpace::new(media_box.llx, media_box.lly, media_box.urx, media_box.ury)
+        });
+        let (width, height) = space.size();
         self.page = Some(Page {
             number: page_num,
-            width: (media_box.urx - media_box.llx).abs(),
-            height: (media_box.ury - media_box.lly).abs(),
+            width,
+            height,
             glyphs: Vec::new(),
             rules: Vec::new(),
         });
@@ -452,24 +477,52 @@ impl OutputDev for Collector {
         let vx = font_size * (trm.m11 + trm.m21);
         let vy = font_size * (trm.m12 + trm.m22);
         let size = (vx * vy).abs().sqrt();
-        let (x, y) = self.to_page(trm.m31, trm.m32);
-        if !(size.is_finite() && x.is_finite() && y.is_finite()) || size <= 0.0 {
+        let Some(space) = self.space else {
+            return Ok(());
+        };
+        let width = if width.is_finite() && width > 0.0 {
+            width
+        } else {
+            DEFAULT_ADVANCE
+        };
+        // Origin, end of the advance and top of the glyph, in display space.
+        let (ox, oy) = space.map(trm.m31, trm.m32);
+        let (ex, ey) = space.map(
+            trm.m31 + width * font_size * trm.m11,
+            trm.m32 + width * font_size * trm.m12,
+        );
+        if !(size.is_finite()
+            && ox.is_finite()
+            && oy.is_finite()
+            && ex.is_finite()
+            && ey.is_finite())
+            || size <= 0.0
+        {
             return Ok(());
         }
-        let advance = if width.is_finite() && width > 0.0 {
-            width * size
+        let glyph = if (ex - ox).abs() >= (ey - oy).abs() {
+            // Horizontal as displayed (the normal case).
+            Glyph {
+                text,
+                x0: ox.min(ex),
+                y0: oy - size,
+                x1: ox.max(ex),
+                y1: oy,
+                size,
+            }
         } else {
-            size / 2.0
+            // Vertical as displayed: a column of glyphs.
+            Glyph {
+                text,
+                x0: ox - size / 2.0,
+                y0: oy.min(ey),
+                x1: ox + size / 2.0,
+                y1: oy.max(ey),
+                size,
+            }
         };
         if let Some(p) = self.page.as_mut() {
-            p.glyphs.push(Glyph {
-                text,
-                x0: x,
-                y0: y - size,
-                x1: x + advance,
-                y1: y,
-                size,
-            });
+            p.glyphs.push(glyph);
         }
         Ok(())
     }

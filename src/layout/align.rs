@@ -4,7 +4,9 @@
 //! 1. Each line is split into chunks at gaps wider than [`CHUNK_GAP`] × size.
 //! 2. A run of consecutive lines with at least two chunks each (single-chunk
 //!    lines are bridged when both neighbours belong to the run) is a table
-//!    candidate when at least [`MIN_ROWS`] of its lines have three chunks.
+//!    candidate when at least [`MIN_ROWS`] of its lines have three chunks
+//!    and at least [`MIN_ROWS`] lines have a numeric chunk (an amount, a
+//!    code): stacked headings and letterheads stay text.
 //! 3. Column separators are the x ranges that (almost) no line of the run
 //!    covers; a run with fewer than three columns stays text.
 //! 4. Each glyph goes to the column containing its centre, so a
@@ -34,6 +36,25 @@ pub enum Piece {
     Line(Line),
     /// A grid made of several lines, with its top.
     Grid(f64, Grid),
+}
+
+/// True when the glyphs of a line between `x0` and `x1` form a number
+/// (digits with `,` `.` `-` `%`).
+fn numeric_chunk(line: &Line, (x0, x1): (f64, f64)) -> bool {
+    let text: String = line
+        .glyphs
+        .iter()
+        .filter(|g| g.x0 >= x0 && g.x1 <= x1)
+        .map(|g| g.text.as_str())
+        .collect();
+    text.chars().any(|c| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '-' | '%'))
+}
+
+fn has_number(line: &Line) -> bool {
+    chunks(line).into_iter().any(|c| numeric_chunk(line, c))
 }
 
 fn chunks(line: &Line) -> Vec<(f64, f64)> {
@@ -73,7 +94,11 @@ pub fn align(lines: Vec<Line>, page: u32) -> Vec<Piece> {
         }
         let run: Vec<Line> = lines[i..j].iter_mut().filter_map(Option::take).collect();
         let wide = counts[i..j].iter().filter(|&&c| c >= 3).count();
-        match (wide >= MIN_ROWS).then(|| grid_of(&run, page)).flatten() {
+        let numeric = run.iter().filter(|l| has_number(l)).count();
+        match (wide >= MIN_ROWS && numeric >= MIN_ROWS)
+            .then(|| grid_of(&run, page))
+            .flatten()
+        {
             Some(grid) => pieces.push(Piece::Grid(run.first().map_or(0.0, |l| l.top), grid)),
             None => pieces.extend(run.into_iter().map(Piece::Line)),
         }
@@ -183,5 +208,19 @@ mod tests {
         assert_eq!(texts[0], vec!["合计", "100.00", "20.00"]);
         assert_eq!(texts[1], vec!["工资", "1.00", "2.00"]);
         assert!(!grid.spans_known);
+    }
+
+    #[test]
+    fn stacked_headings_stay_text() {
+        let mut glyphs = Vec::new();
+        for i in 0..4 {
+            let y = 20.0 + 15.0 * i as f64;
+            glyphs.extend(word("部门:", 0.0, y));
+            glyphs.extend(word("江苏省人民检察院", 100.0, y));
+            glyphs.extend(word("单位:万元", 300.0, y));
+        }
+        let pieces = align(group_lines(&glyphs), 1);
+        assert_eq!(pieces.len(), 4);
+        assert!(pieces.iter().all(|p| matches!(p, Piece::Line(_))));
     }
 }

@@ -68,7 +68,7 @@ pub fn debug_page(page: &Page) -> serde_json::Value {
         "number": page.number,
         "width": page.width,
         "height": page.height,
-        "glyphs": page.glyphs.len(),
+        "glyphs": page.glyphs,
         "rules": page.rules,
         "tables": tables,
         "blocks": page_blocks(page),

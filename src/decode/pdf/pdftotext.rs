@@ -21,6 +21,9 @@ use crate::settings::Limits;
 pub const ENGINE: &str = "pdftotext";
 /// Environment variable naming the pdftotext executable ("" disables it).
 pub const PDFTOTEXT_ENV: &str = "GONGKAI_PDFTOTEXT";
+/// Width of a non-CJK character relative to a CJK one when a word box is
+/// split into glyphs.
+pub const HALF_WIDTH: f64 = 0.5;
 /// How often the child process is polled while waiting for it.
 const POLL: Duration = Duration::from_millis(5);
 
@@ -161,24 +164,35 @@ pub fn parse_bbox_layout(xhtml: &str) -> Vec<Page> {
     pages
 }
 
-/// Splits a word box evenly into one glyph per character.
+/// Splits a word box into one glyph per character, CJK characters counting
+/// as full width and the others as half width ([`HALF_WIDTH`]).
 fn push_word(page: &mut Page, text: &str, x0: f64, y0: f64, x1: f64, y1: f64) {
     let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
     if chars.is_empty() {
         return;
     }
+    let weight = |c: char| if is_wide(c) { 1.0 } else { HALF_WIDTH };
+    let total: f64 = chars.iter().map(|&c| weight(c)).sum();
     let size = (y1 - y0).max(0.1);
-    let step = (x1 - x0) / chars.len() as f64;
-    for (i, c) in chars.iter().enumerate() {
+    let unit = (x1 - x0) / total;
+    let mut at = x0;
+    for &c in &chars {
+        let w = unit * weight(c);
         page.glyphs.push(Glyph {
             text: c.to_string(),
-            x0: x0 + step * i as f64,
+            x0: at,
             y0,
-            x1: x0 + step * (i + 1) as f64,
+            x1: at + w,
             y1,
             size,
         });
+        at += w;
     }
+}
+
+/// Full-width characters: CJK ideographs, kana, full-width forms and punctuation.
+fn is_wide(c: char) -> bool {
+    matches!(c as u32, 0x2E80..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0x20000..=0x2FA1F)
 }
 
 fn attr(tag: &str, name: &str) -> Option<f64> {
@@ -212,6 +226,8 @@ mod tests {
         let text: String = pages[0].glyphs.iter().map(|g| g.text.as_str()).collect();
         assert_eq!(text, "公开01A&B");
         assert_eq!(pages[0].glyphs[0].x0, 10.0);
+        // 公 开 0 1: weights 1, 1, .5, .5 over 30 points
+        assert_eq!(pages[0].glyphs[1].x1, 30.0);
         assert_eq!(pages[0].glyphs[3].x1, 40.0);
         assert!(pages[1].glyphs.is_empty());
     }

@@ -12,6 +12,7 @@
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
+use super::space::{number as num, PageSpace};
 use crate::model::Rule;
 
 /// Filled rectangles thinner than this (points) are ruling lines; thicker
@@ -47,17 +48,8 @@ fn apply(m: &Matrix, x: f64, y: f64) -> (f64, f64) {
     (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
 }
 
-/// The page box that maps user space to page space: `(llx, ury)`.
-#[derive(Debug, Clone, Copy)]
-pub struct Origin {
-    /// Left edge of the media box.
-    pub llx: f64,
-    /// Top edge of the media box.
-    pub ury: f64,
-}
-
 /// Every ruling segment of one page, in page coordinates (top-left origin).
-pub fn page_rules(doc: &Document, page: ObjectId, origin: Origin) -> Vec<Rule> {
+pub fn page_rules(doc: &Document, page: ObjectId, space: PageSpace) -> Vec<Rule> {
     let mut out = Vec::new();
     let Ok(content) = doc.get_page_content(page) else {
         return out;
@@ -69,7 +61,7 @@ pub fn page_rules(doc: &Document, page: ObjectId, origin: Origin) -> Vec<Rule> {
     }
     let mut walker = Walker {
         doc,
-        origin,
+        space,
         rules: &mut out,
         budget: MAX_OPERATIONS,
     };
@@ -79,7 +71,7 @@ pub fn page_rules(doc: &Document, page: ObjectId, origin: Origin) -> Vec<Rule> {
 
 struct Walker<'a, 'o> {
     doc: &'a Document,
-    origin: Origin,
+    space: PageSpace,
     rules: &'o mut Vec<Rule>,
     budget: usize,
 }
@@ -89,14 +81,6 @@ struct Walker<'a, 'o> {
 struct SubPath {
     points: Vec<(f64, f64)>,
     curved: bool,
-}
-
-fn num(o: &Object) -> Option<f64> {
-    match o {
-        Object::Integer(i) => Some(*i as f64),
-        Object::Real(r) => Some(f64::from(*r)),
-        _ => None,
-    }
 }
 
 impl<'a> Walker<'a, '_> {
@@ -273,8 +257,8 @@ impl<'a> Walker<'a, '_> {
 
     /// Records an axis-aligned segment given in user space.
     fn segment(&mut self, a: (f64, f64), b: (f64, f64)) {
-        let (x0, y0) = (a.0 - self.origin.llx, self.origin.ury - a.1);
-        let (x1, y1) = (b.0 - self.origin.llx, self.origin.ury - b.1);
+        let (x0, y0) = self.space.map(a.0, a.1);
+        let (x1, y1) = self.space.map(b.0, b.1);
         if !(x0.is_finite() && y0.is_finite() && x1.is_finite() && y1.is_finite()) {
             return;
         }
@@ -322,10 +306,7 @@ mod tests {
         let doc = Document::with_version("1.5");
         let mut w = Walker {
             doc: &doc,
-            origin: Origin {
-                llx: 0.0,
-                ury: 100.0,
-            },
+            space: PageSpace::new(0.0, 0.0, 100.0, 100.0),
             rules: &mut rules,
             budget: 1000,
         };
