@@ -112,9 +112,13 @@ fn cell(table: &Table, row: &Row, column: &str) -> Cell {
     }
 }
 
-/// Resolves a reference; `None` when its table is absent.
+/// Resolves a reference; `None` when its table is absent or does not print
+/// that column (the relation does not apply to this layout).
 fn resolve(tables: &[Table], r: &Reference) -> Option<Vec<Cell>> {
     let table = find_table(tables, &r.table)?;
+    if !table.empty && !table.columns.iter().any(|c| c.key == r.column) {
+        return None;
+    }
     let rows: Vec<&Row> = table
         .rows
         .iter()
@@ -283,7 +287,12 @@ fn column_sum(tables: &[Table], rule: &ColumnSum, flags: &mut Vec<Flag>) {
 }
 
 fn hierarchy(table: &Table, id: &str, flags: &mut Vec<Flag>) {
-    let columns: Vec<&str> = table.columns.iter().map(|c| c.key.as_str()).collect();
+    let mut columns: Vec<&str> = Vec::new();
+    for c in &table.columns {
+        if !columns.contains(&c.key.as_str()) {
+            columns.push(c.key.as_str());
+        }
+    }
     let coded: Vec<&Row> = table.rows.iter().filter(|r| r.code.is_some()).collect();
     let mut check_group = |parent: Option<&Row>, children: Vec<&Row>, label: String| {
         if children.is_empty() {

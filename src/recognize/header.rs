@@ -150,6 +150,48 @@ pub fn strip_enumeration(s: &str, common: &Common) -> String {
     out
 }
 
+/// Some layouts print the split-code headings 类 | 款 | 项 on the same row
+/// as the total line ("类 | 款 | 项 | 合计 | 2,946.25 …"). That row is split
+/// in two: the headings become a header row of their own, the rest stays data.
+pub fn split_inline_code_headings(grid: &Grid, common: &Common) -> Option<Grid> {
+    let limit = grid.rows.len().min(8);
+    for r in 0..limit {
+        let row = &grid.rows[r];
+        if !is_data_row(row, common) {
+            continue;
+        }
+        let heading = |t: &str| {
+            let roles = &common.roles;
+            !t.is_empty()
+                && t.chars().count() == 1
+                && (roles.code_class.is_match(t)
+                    || roles.code_section.is_match(t)
+                    || roles.code_item.is_match(t))
+        };
+        let cols: Vec<usize> = (0..row.len())
+            .filter(|&c| heading(&squash(&row[c].text)))
+            .collect();
+        if cols.len() < 2 {
+            return None;
+        }
+        let mut head: Vec<GridCell> = vec![GridCell::new(""); row.len()];
+        let mut data = row.clone();
+        for &c in &cols {
+            head[c] = row[c].clone();
+            data[c] = GridCell::new("");
+        }
+        let mut rows = grid.rows.clone();
+        rows[r] = data;
+        rows.insert(r, head);
+        return Some(Grid {
+            page: grid.page,
+            rows,
+            spans_known: grid.spans_known,
+        });
+    }
+    None
+}
+
 /// Analyses the header of `grid` for `pattern`.
 pub fn analyse(grid: &Grid, pattern: &TablePattern, common: &Common) -> Header {
     let limit = grid.rows.len().min(8);
@@ -215,7 +257,10 @@ fn fill_spans(texts: &mut [Vec<String>]) {
     for r in 0..n {
         let width = texts[r].len();
         for c in 1..width {
-            if texts[r][c].is_empty() && !texts[r][c - 1].is_empty() {
+            // A left cell that continues the cell above (a vertical merge)
+            // is not a group heading.
+            let left_continues = r > 0 && texts[r - 1][c - 1] == texts[r][c - 1];
+            if texts[r][c].is_empty() && !texts[r][c - 1].is_empty() && !left_continues {
                 let below = (r + 1..n).any(|rr| !texts[rr][c].is_empty());
                 // Never fill from a column whose own lower rows are empty:
                 // that column is a leaf, not a group heading.

@@ -32,7 +32,7 @@ const DOCUMENT_HEAD_LINES: usize = 40;
 
 /// Finds the document's metadata and every table in a decoded document.
 pub fn recognize(decoded: &Decoded, patterns: &PatternSet) -> (DocumentMeta, Vec<Table>) {
-    let blocks = peel_title_rows(&decoded.blocks);
+    let blocks = peel_title_rows(&decoded.blocks, patterns);
     let mut walker = Walker::new(patterns);
     for block in &blocks {
         match block {
@@ -45,9 +45,20 @@ pub fn recognize(decoded: &Decoded, patterns: &PatternSet) -> (DocumentMeta, Vec
     (meta, walker.tables)
 }
 
-/// Rows at the top of a grid that hold a single text (a title, unit or
-/// year line drawn inside the table frame) become text lines.
-fn peel_title_rows(blocks: &[Block]) -> Vec<Block> {
+/// Rows at the top of a grid that hold a title, unit or year line drawn
+/// inside the table frame become text lines: a row that is one merged cell
+/// across the whole width, or (spans unknown) a lone first cell whose text
+/// is a table title or a metadata line.
+fn peel_title_rows(blocks: &[Block], patterns: &PatternSet) -> Vec<Block> {
+    let common = &patterns.common;
+    let is_meta = |t: &str| {
+        let s = squash(t);
+        patterns.tables.iter().any(|p| p.titles.is_match(&s))
+            || common.labels.is_match(&s)
+            || common.unit_name.is_match(&s)
+            || common.amount_unit.is_match(&s)
+            || common.year.is_match(&s)
+    };
     let mut out = Vec::with_capacity(blocks.len());
     for block in blocks {
         let Block::Grid(grid) = block else {
@@ -56,42 +67,32 @@ fn peel_title_rows(blocks: &[Block]) -> Vec<Block> {
         };
         let mut skip = 0;
         for row in &grid.rows {
-            let texts: std::collections::BTreeSet<&str> = row
-                .iter()
-                .map(|c| c.text.as_str())
-                .filter(|t| !t.trim().is_empty())
-                .collect();
-            if texts.len() == 1
-                && grid.width() > 1
-                && row
-                    .iter()
-                    .filter(|c| c.origin && !c.text.trim().is_empty())
-                    .count()
-                    == 1
-            {
-                let text = texts.into_iter().next().unwrap_or_default();
-                // Only lines that look like titles or metadata, not a lone "合计" or section row.
-                if squash(text).chars().count() >= 6
-                    && !text.chars().next().is_some_and(|c| c.is_ascii_digit())
-                {
-                    out.push(Block::Text(crate::model::TextLine {
-                        page: grid.page,
-                        text: text.to_string(),
-                    }));
-                    skip += 1;
-                    continue;
-                }
+            let Some(first) = row.first() else { break };
+            let text = first.text.trim();
+            let whole_width =
+                grid.width() > 1 && !text.is_empty() && row.iter().all(|c| c.text.trim() == text);
+            let lone = grid.width() > 1
+                && !text.is_empty()
+                && row[1..].iter().all(|c| c.text.trim().is_empty())
+                && is_meta(text);
+            if (grid.spans_known && whole_width) || lone {
+                out.push(Block::Text(crate::model::TextLine {
+                    page: grid.page,
+                    text: text.to_string(),
+                }));
+                skip += 1;
+                continue;
             }
             break;
         }
-        if skip > 0 && skip < grid.rows.len() {
+        if skip == 0 {
+            out.push(block.clone());
+        } else if skip < grid.rows.len() {
             out.push(Block::Grid(Grid {
                 page: grid.page,
                 rows: grid.rows[skip..].to_vec(),
                 spans_known: grid.spans_known,
             }));
-        } else if skip == 0 {
-            out.push(block.clone());
         }
     }
     out
@@ -323,6 +324,8 @@ impl<'a> Walker<'a> {
     fn open_table(&mut self, p: Pending, grid: &Grid) {
         let pattern: &TablePattern = &self.patterns.tables[p.pattern];
         let common = self.common();
+        let split = header::split_inline_code_headings(grid, common);
+        let grid = split.as_ref().unwrap_or(grid);
         let header = header::analyse(grid, pattern, common);
         let mut reader = RowReader::default();
         let context: Vec<Vec<GridCell>> = p

@@ -153,35 +153,43 @@ impl RowReader {
                 Role::Unknown => {}
             }
         }
-        // Row identity.
+        // Row identity: a code from the code column(s); every other label
+        // text (a total spanning the code and name columns, a name printed in
+        // the code column) joins the name, each distinct text once.
         let mut code = None;
+        let mut texts: Vec<String> = Vec::new();
         if split.iter().any(Option::is_some) {
             let parts: Vec<&str> = split.iter().map(|p| p.as_deref().unwrap_or("")).collect();
             code = join_split_code(&parts, self.prev_code[b].as_deref());
             if code.is_none() {
-                let joined: String = parts.concat();
-                if !joined.is_empty() && parse_amount(&joined).is_none() {
-                    name = format!("{joined}{name}");
-                }
+                texts.extend(
+                    parts
+                        .iter()
+                        .filter(|p| !p.is_empty() && parse_amount(p).is_none())
+                        .map(|p| p.to_string()),
+                );
             }
         }
         if !code_text.is_empty() {
             match compact_code(&code_text) {
                 Some(c) => code = Some(c),
                 None => {
-                    // A code cell may hold "2010301 行政运行" or a spanned name.
+                    // A code cell may hold "2010301 行政运行".
                     let (digits, rest) = split_leading_code(&code_text);
-                    if let Some(c) = digits.and_then(|d| compact_code(&d)) {
-                        code = Some(c);
-                        if name.is_empty() {
-                            name = rest;
+                    match digits.and_then(|d| compact_code(&d)) {
+                        Some(c) if !rest.is_empty() => {
+                            code = Some(c);
+                            texts.push(rest);
                         }
-                    } else if name.is_empty() || name == code_text {
-                        name = code_text.clone();
-                    } else if !name.contains(&code_text) {
-                        name = format!("{code_text}{name}");
+                        _ => texts.push(code_text.clone()),
                     }
                 }
+            }
+        }
+        texts.push(std::mem::take(&mut name));
+        for t in texts {
+            if !t.is_empty() && !name.contains(&t) {
+                name.push_str(&t);
             }
         }
         if code.is_none() && !name.is_empty() {
