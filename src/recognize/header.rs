@@ -124,15 +124,39 @@ pub fn is_data_row(row: &[GridCell], common: &Common) -> bool {
     if compact_code(first).is_some() && !is_column_number_row(row) {
         return true;
     }
-    let stripped = strip_enumeration(first, common);
-    let is_line =
-        common.lines.iter().any(|l| l.names.is_match(&stripped)) || stripped.len() < first.len();
-    let distinct_text = non_empty
+    // A named line ("合计", "一、…收入"): data when every other text of the
+    // row is a named line too (the other side of a two-sided table) or a
+    // line number; a header row ("合计 | 因公出国(境)费 | …") has headings.
+    let named = |t: &str| {
+        let stripped = strip_enumeration(t, common);
+        common.lines.iter().any(|l| l.names.is_match(&stripped))
+    };
+    let is_line = |t: &str| named(t) || strip_enumeration(t, common).len() < t.len();
+    if non_empty.len() == 1 {
+        // A lone "合计" is the (empty) total line; a lone "一、政府采购情况"
+        // is a section heading.
+        return named(first);
+    }
+    if !is_line(first) {
+        return false;
+    }
+    non_empty
         .iter()
-        .filter(|t| parse_amount(t).is_none())
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
-    is_line && distinct_text <= 1
+        .skip(1)
+        .all(|t| parse_amount(t).is_some() || is_line(t) || *t == *first)
+}
+
+/// A row whose only text is an enumerated heading ("一、政府采购情况").
+pub fn is_section_heading(row: &[GridCell], common: &Common) -> bool {
+    let texts: Vec<String> = row
+        .iter()
+        .map(|c| squash(&c.text))
+        .filter(|t| !t.is_empty())
+        .collect();
+    match texts.as_slice() {
+        [only] => strip_enumeration(only, common).len() < only.len(),
+        _ => false,
+    }
 }
 
 /// Removes one leading enumeration ("一、", "(一)", "1.", "其中:").
@@ -213,9 +237,11 @@ pub fn analyse(grid: &Grid, pattern: &TablePattern, common: &Common) -> Header {
             .unwrap_or(grid.rows.len())
             .min(limit);
     }
+    // Column-number rows and section headings ("一、政府采购情况" alone on
+    // its row) are not column headings.
     let header_rows: Vec<&Vec<GridCell>> = grid.rows[..rows]
         .iter()
-        .filter(|r| !is_column_number_row(r))
+        .filter(|r| !is_column_number_row(r) && !is_section_heading(r, common))
         .collect();
     let width = grid.width();
     let mut texts: Vec<Vec<String>> = header_rows
@@ -274,6 +300,22 @@ fn fill_spans(texts: &mut [Vec<String>]) {
 }
 
 fn role_of(path: &str, pattern: &TablePattern, common: &Common) -> Role {
+    // A total line printed inside the header ("项目/科目名称/合计") does not
+    // change what the column is.
+    let mut trimmed = path;
+    while let Some((head, last)) = trimmed.rsplit_once('/') {
+        if matches!(last, "合计" | "小计" | "总计") {
+            trimmed = head;
+        } else {
+            break;
+        }
+    }
+    if trimmed != path {
+        let role = label_role(trimmed, common);
+        if role != Role::Unknown {
+            return role;
+        }
+    }
     let roles = &common.roles;
     if path.is_empty() {
         return Role::Unknown;
@@ -331,6 +373,26 @@ fn apply_groups(roles: &mut [Role], paths: &[String], pattern: &TablePattern) {
                 *k = format!("{}{}", g.prefix, k);
             }
         }
+    }
+}
+
+/// The identity role of a header path, or `Unknown`.
+fn label_role(path: &str, common: &Common) -> Role {
+    let roles = &common.roles;
+    if roles.line_no.is_match(path) {
+        Role::LineNo
+    } else if roles.code_class.is_match(path) {
+        Role::CodeClass
+    } else if roles.code_section.is_match(path) {
+        Role::CodeSection
+    } else if roles.code_item.is_match(path) {
+        Role::CodeItem
+    } else if roles.code.is_match(path) {
+        Role::Code
+    } else if roles.name.is_match(path) {
+        Role::Name
+    } else {
+        Role::Unknown
     }
 }
 

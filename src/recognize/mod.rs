@@ -467,14 +467,24 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &PatternSet) -> D
             let before = squashed[..start].trim();
             meta.unit = if before.chars().count() >= 2 {
                 Some(before.to_string())
-            } else if i > 0 {
-                let prev = squash(lines[i - 1]);
-                (prev.chars().count() >= 2
-                    && prev.chars().count() <= 40
-                    && !prev.contains(['，', '。']))
-                .then_some(prev)
             } else {
-                None
+                // The unit name on the lines above, possibly wrapped over two.
+                let is_name = |l: &str| {
+                    let n = l.chars().count();
+                    (2..=40).contains(&n)
+                        && !l
+                            .chars()
+                            .any(|c| c.is_ascii_digit() || "，。,:：".contains(c))
+                };
+                let mut parts: Vec<String> = Vec::new();
+                for k in (i.saturating_sub(2)..i).rev() {
+                    let prev = squash(lines[k]);
+                    if !is_name(&prev) {
+                        break;
+                    }
+                    parts.insert(0, prev);
+                }
+                (!parts.is_empty()).then(|| parts.concat())
             };
             meta.title = Some(line.to_string());
             break;
