@@ -67,6 +67,17 @@ fn seed_narrative_matches_golden() {
     );
 }
 
+#[test]
+fn seed_html_rendering_gives_the_same_facts() {
+    let html = util::extract(&util::sample("d_wp_portrait_uming.html"));
+    assert!(html.error.is_none(), "{:?}", html.error);
+    let text = seed_facts();
+    assert_eq!(html.narrative.len(), text.len());
+    for (h, t) in html.narrative.iter().zip(&text) {
+        assert_eq!(h, t);
+    }
+}
+
 /// A hand-written selection from the seed text, independent of the golden.
 #[test]
 fn seed_key_facts_by_hand() {
@@ -418,4 +429,41 @@ fn shanghai_final_account_narrative_from_pdftotext() {
     assert_eq!(completion.first().and_then(|c| c.percent), Some(d("95.45")));
     let grades = find(&f, "self_eval_grade_count", Some("优"));
     assert_eq!(grades.first().and_then(|c| c.count), Some(d("39")));
+}
+
+#[test]
+fn shanghai_budget_compilation_notes() {
+    let Some(shared) = util::shared() else {
+        eprintln!("skipped: ../shared is absent");
+        return;
+    };
+    let path = shared.join("corpus/text/shpt_shiquanlu_jiedao_2026_unit_budget.txt");
+    let f = util::extract(&path).narrative;
+    for (fact, amount) in [
+        ("income_budget_total", "76306100.00"),
+        ("expenditure_budget_total", "76306100.00"),
+        ("general_budget_expenditure_budget", "72626100.00"),
+        ("general_budget_expenditure_budget_change", "-11683700.00"),
+        ("government_fund_expenditure_budget", "3680000.00"),
+        ("three_public_budget", "85300.00"),
+        ("three_public_item_budget", "15300.00"),
+        ("operating_expenses", "3860200.00"),
+        ("procurement_total", "14071900.00"),
+        ("procurement_works", "7695800.00"),
+        ("performance_target_funds", "49293100.00"),
+    ] {
+        assert!(
+            has(&f, fact, amount),
+            "{fact} = {amount} not found in {f:#?}"
+        );
+    }
+    let line = find(
+        &f,
+        "line_budget",
+        Some("一般公共服务支出(类)-统计信息事务(款)-统计管理(项)"),
+    );
+    assert_eq!(line.first().and_then(|l| l.amount_yuan), Some(d("1200.00")));
+    assert!(find(&f, "line_change_percent", None).len() >= 20);
+    assert_eq!(find(&f, "vehicles_by_use", None).len(), 8);
+    assert_eq!(find(&f, "vehicles_purchase_by_use", None).len(), 8);
 }
