@@ -362,9 +362,13 @@ mod tests {
     use crate::decode::text::blocks_from_text;
     use crate::recognize::PatternSet;
 
+    fn set() -> &'static PatternSet {
+        static SET: std::sync::OnceLock<PatternSet> = std::sync::OnceLock::new();
+        SET.get_or_init(|| PatternSet::bundled().unwrap_or_else(|e| panic!("{e}")))
+    }
+
     fn run(text: &str) -> Vec<NarrativeFact> {
-        let set = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
-        facts(&blocks_from_text(text), &set.narrative)
+        facts(&blocks_from_text(text), &set().narrative)
     }
 
     fn d(s: &str) -> Option<Decimal> {
@@ -422,12 +426,38 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_any_text(body in "[一二三、（）()0-9,，.。:：;；%元万收入支出总计增加减少占比原因其中“三公”经费\n]{0,200}") {
+            let _ = run(&format!("第三部分 情况说明\n{body}"));
+        }
+    }
+
+    #[test]
+    fn a_bad_rule_names_file_and_key() {
+        let files = vec![
+            (
+                "narrative/structure.toml".to_string(),
+                include_str!("../../patterns/narrative/structure.toml").to_string(),
+            ),
+            (
+                "narrative/x.toml".to_string(),
+                "[[rules]]\nfact='x'\npattern='收入{AMT}('\n".to_string(),
+            ),
+        ];
+        let err = NarrativePatterns::from_files(&files)
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert!(
+            err.contains("narrative/x.toml") && err.contains("rules[0].pattern"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn headings_nest_and_toc_lines_are_not_text() {
-        let s = &PatternSet::bundled()
-            .unwrap_or_else(|e| panic!("{e}"))
-            .narrative
-            .structure;
+        let s = &set().narrative.structure;
         assert_eq!(
             heading(
                 "七、一般公共预算财政拨款“三公”经费支出决算情况说明.....16",
