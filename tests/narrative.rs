@@ -467,3 +467,46 @@ fn shanghai_budget_compilation_notes() {
     assert_eq!(find(&f, "vehicles_by_use", None).len(), 8);
     assert_eq!(find(&f, "vehicles_purchase_by_use", None).len(), 8);
 }
+
+/// The PDF renderings of the seed give the same narrative facts as its text
+/// (the attached self-evaluation grids, laid out differently per rendering,
+/// are compared by the table tests, not here).
+#[test]
+fn seed_pdf_renderings_give_the_same_narrative() {
+    let key = |f: &NarrativeFact| {
+        (
+            f.fact.clone(),
+            f.section.clone(),
+            f.subject.clone(),
+            f.amount_yuan,
+            f.percent,
+            f.count,
+            f.score,
+            f.printed.clone(),
+            f.printed_percent.clone(),
+        )
+    };
+    let want: Vec<_> = seed_facts()
+        .iter()
+        .filter(|f| f.project.is_none())
+        .map(key)
+        .collect();
+    for pdf in [
+        "a_portrait_uming.pdf",
+        "d_wp_portrait_uming.pdf",
+        "e_wp_landscape_uming.pdf",
+    ] {
+        let record = util::extract(&util::sample(pdf));
+        assert!(record.error.is_none(), "{pdf}: {:?}", record.error);
+        let got: Vec<_> = record
+            .narrative
+            .iter()
+            .filter(|f| f.project.is_none())
+            .map(key)
+            .collect();
+        assert_eq!(got.len(), want.len(), "{pdf}");
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g, w, "{pdf}");
+        }
+    }
+}
