@@ -58,6 +58,7 @@ pub fn facts(blocks: &[Block], patterns: &NarrativePatterns) -> Vec<NarrativeFac
     let mut headings: Vec<(usize, String)> = Vec::new();
     let mut buffer = String::new();
     let mut title: Option<String> = None;
+    let mut selfeval_context: Option<selfeval::Context> = None;
     let flush =
         |headings: &[(usize, String)], buffer: &mut String, out: &mut Vec<NarrativeFact>| {
             if !buffer.is_empty() {
@@ -101,7 +102,13 @@ pub fn facts(blocks: &[Block], patterns: &NarrativePatterns) -> Vec<NarrativeFac
             }
             Block::Grid(grid) => {
                 if mode == Mode::Attachment {
-                    selfeval::read(grid, title.take().as_deref(), patterns, &mut out);
+                    selfeval::read(
+                        grid,
+                        title.take().as_deref(),
+                        &mut selfeval_context,
+                        patterns,
+                        &mut out,
+                    );
                 }
             }
         }

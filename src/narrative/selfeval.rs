@@ -32,11 +32,23 @@ const FUNDS: [&str; 7] = [
     "selfeval_funds_score",
 ];
 
+/// The table being read, carried over to a grid that continues it on the
+/// next page (no title, no project-name row).
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    project: String,
+    section: String,
+    unit: Option<AmountUnit>,
+    in_indicators: bool,
+}
+
 /// Reads one grid under the attachments; does nothing unless it is a
-/// self-evaluation table (a title was seen or it has a project-name row).
+/// self-evaluation table (a title was seen or it has a project-name row) or
+/// continues one (`context`).
 pub fn read(
     grid: &Grid,
     title: Option<&str>,
+    context: &mut Option<Context>,
     patterns: &NarrativePatterns,
     out: &mut Vec<NarrativeFact>,
 ) {
@@ -57,15 +69,28 @@ pub fn read(
             r[i + 1..].iter().find(|c| !c.is_empty()).cloned()
         })
         .or_else(|| title.and_then(|t| p.title.capture(t)));
-    let Some(project) = project else { return };
-    let section = title
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("{project}项目支出绩效自评表"));
-    let unit = if rows.iter().flatten().any(|c| p.funds_unit.is_match(c)) {
-        AmountUnit::TenThousandYuan
-    } else {
-        AmountUnit::Yuan
-    };
+    let unit_here = rows
+        .iter()
+        .flatten()
+        .any(|c| p.funds_unit.is_match(c))
+        .then_some(AmountUnit::TenThousandYuan);
+    if let Some(project) = project {
+        *context = Some(Context {
+            section: title
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{project}项目支出绩效自评表")),
+            project,
+            unit: None,
+            in_indicators: false,
+        });
+    }
+    let Some(ctx) = context.as_mut() else { return };
+    if unit_here.is_some() {
+        ctx.unit = unit_here;
+    }
+    let unit = ctx.unit.unwrap_or(AmountUnit::Yuan);
+    let project = ctx.project.clone();
+    let section = ctx.section.clone();
     let fact = |id: &str, row: &[String]| NarrativeFact {
         fact: id.to_string(),
         section: Some(section.clone()),
@@ -85,7 +110,7 @@ pub fn read(
             .collect::<Vec<_>>()
             .join(" | "),
     };
-    let mut in_indicators = false;
+    let mut in_indicators = ctx.in_indicators;
     for r in &rows {
         let Some(i) = first(r) else { continue };
         let label = &r[i];
@@ -151,6 +176,7 @@ pub fn read(
             }
         }
     }
+    ctx.in_indicators = in_indicators;
 }
 
 /// (name, 分值, 得分) of an indicator row.
