@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::check;
 use crate::decode;
 use crate::error::{Error, ErrorKind};
+use crate::narrative;
 use crate::recognize::{self, PatternSet};
 use crate::record::{DocumentMeta, Record, RecordError, Source};
 use crate::settings::Limits;
@@ -58,6 +59,7 @@ pub fn extract_bytes(
         Err(e) => return failed(name, bytes, bytes.len() as u64, e),
     };
     let (document, tables) = recognize::recognize(&decoded, patterns);
+    let narrative = narrative::facts(&decoded.blocks, &patterns.narrative);
     let mut record = Record {
         source: Source {
             path: name.to_string(),
@@ -70,7 +72,7 @@ pub fn extract_bytes(
         },
         document,
         tables,
-        narrative: Vec::new(),
+        narrative,
         flags: Vec::new(),
         error: None,
     };

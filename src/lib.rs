@@ -10,9 +10,11 @@
 //!    (data, not code) and reads it row by row.
 //! 3. [`normalize`] — amounts into exact yuan decimals, codes into compact
 //!    form with their level and parent.
-//! 4. [`check`] — consistency flags: totals, hierarchy sums, identities
+//! 4. [`narrative`] — the explanation part (情况说明) into facts, by the
+//!    sentence rules in `patterns/narrative/`.
+//! 5. [`check`] — consistency flags: totals, hierarchy sums, identities
 //!    between tables, metadata (declared in `patterns/checks/`).
-//! 5. [`extract`] — runs the stages for one document and produces a
+//! 6. [`extract`] — runs the stages for one document and produces a
 //!    [`record::Record`]; a bad document yields a record with an error.
 //!
 //! ```no_run
@@ -33,6 +35,7 @@ pub mod error;
 pub mod extract;
 pub mod layout;
 pub mod model;
+pub mod narrative;
 pub mod normalize;
 pub mod recognize;
 pub mod record;

@@ -215,8 +215,25 @@ pub struct NarrativeFact {
     /// A count (vehicles, projects).
     #[schemars(with = "Option<String>")]
     pub count: Option<Decimal>,
-    /// The text of the amount or percentage as printed.
+    /// A score in points (分): a project's self-evaluation score, an
+    /// indicator's 得分.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub score: Option<Decimal>,
+    /// The most points an indicator can earn (分值).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub max_score: Option<Decimal>,
+    /// The project a fact belongs to (绩效自评表 facts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// The text of the amount, percentage, count or score as printed (for a
+    /// reason, the reason text; for a grade, the grade).
     pub printed: String,
+    /// The share printed after the amount ("占比100.00%"), when `percent`
+    /// was paired with an amount printed before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printed_percent: Option<String>,
     /// The sentence.
     pub sentence: String,
 }

@@ -208,6 +208,8 @@ pub struct PatternSet {
     pub tables: Vec<TablePattern>,
     /// Consistency relations (`patterns/checks/`).
     pub checks: crate::check::CheckSet,
+    /// Narrative rules (`patterns/narrative/`).
+    pub narrative: crate::narrative::NarrativePatterns,
 }
 
 #[derive(Deserialize)]
@@ -347,17 +349,24 @@ impl PatternSet {
     }
 
     /// Compiles a set of (name, TOML text) files. `common.toml` holds the
-    /// shared patterns; files under `sources/` (crawler portals) are skipped.
+    /// shared patterns; files under `sources/` (crawler portals) are skipped;
+    /// files under `narrative/` are compiled by [`crate::narrative`].
     pub fn from_files(files: impl IntoIterator<Item = (String, String)>) -> Result<PatternSet> {
         let mut set = PatternSet::default();
         let mut have_common = false;
         let mut check_files = Vec::new();
+        let mut narrative = Vec::new();
         for (name, text) in files {
+            let name = name.replace('\\', "/");
             if name.starts_with("checks/") {
                 check_files.push((name, text));
                 continue;
             }
-            if name.starts_with("sources/") || name.starts_with("narrative/") {
+            if name.starts_with("narrative/") {
+                narrative.push((name, text));
+                continue;
+            }
+            if name.starts_with("sources/") {
                 continue;
             }
             let err = |e: toml::de::Error| {
@@ -373,6 +382,7 @@ impl PatternSet {
             }
         }
         set.checks = crate::check::CheckSet::from_files(check_files)?;
+        set.narrative = crate::narrative::NarrativePatterns::from_files(&narrative)?;
         if !have_common {
             return Err(Error::new(
                 ErrorKind::Pattern,
