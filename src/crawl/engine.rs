@@ -368,7 +368,11 @@ impl Engine {
             }
             Outcome::NotModified => {
                 log.outcome = "not_modified".into();
-                let known = known.expect("NotModified only when known");
+                // The fetcher reports NotModified only for a known document
+                // (an unasked 304 is a failure there); stay total anyway.
+                let Some(known) = known else {
+                    return self.fail(&item, "http_304_unasked".into(), &mut log, out);
+                };
                 let ev = self.store.not_modified(&item, &known, &log)?;
                 self.emit(&ev, out);
                 Ok(())
