@@ -11,6 +11,7 @@
 //! more than a warning. Every message says which rule decided.
 
 pub mod meta;
+pub mod narrative;
 pub mod rules;
 
 use rust_decimal::Decimal;
@@ -51,6 +52,7 @@ pub fn run(
     for rule in &checks.each_code {
         each_code(tables, rule, &mut flags);
     }
+    narrative::check(record, checks, patterns, &mut flags);
     flags
 }
 
@@ -65,10 +67,26 @@ pub fn find_table<'a>(tables: &'a [Table], kind: &str) -> Option<&'a Table> {
 
 /// One resolved cell.
 #[derive(Debug, Clone)]
-struct Cell {
-    location: Location,
-    value: Option<Decimal>,
-    half_unit: Decimal,
+pub(crate) struct Cell {
+    pub(crate) location: Location,
+    pub(crate) value: Option<Decimal>,
+    pub(crate) half_unit: Decimal,
+}
+
+/// Row names compared without enumeration prefixes, brackets' width or a
+/// trailing 支出 ("对个人和家庭的补助支出" is the row "对个人和家庭的补助").
+fn names_match(row: Option<&str>, name: &str) -> bool {
+    fn core(s: &str) -> String {
+        let s = crate::decode::normal::squash(s);
+        let s = s.trim_start_matches(|c: char| {
+            c.is_ascii_digit() || "一二三四五六七八九十、.()".contains(c)
+        });
+        s.strip_suffix("支出").unwrap_or(s).to_string()
+    }
+    row.is_some_and(|r| {
+        let (a, b) = (core(r), core(name));
+        !a.is_empty() && a == b
+    })
 }
 
 /// Half a unit of the last printed digit, in yuan.
@@ -114,7 +132,7 @@ fn cell(table: &Table, row: &Row, column: &str) -> Cell {
 
 /// Resolves a reference; `None` when its table is absent or does not print
 /// that column (the relation does not apply to this layout).
-fn resolve(tables: &[Table], r: &Reference) -> Option<Vec<Cell>> {
+pub(crate) fn resolve(tables: &[Table], r: &Reference) -> Option<Vec<Cell>> {
     let table = find_table(tables, &r.table)?;
     if !table.empty && !table.columns.iter().any(|c| c.key == r.column) {
         return None;
@@ -143,6 +161,14 @@ fn resolve(tables: &[Table], r: &Reference) -> Option<Vec<Cell>> {
             .copied()
             .filter(|row| row.level == Some(*level))
             .collect(),
+        RowSel::Name(name) => {
+            // A name that matches no row is not a finding: the relation does not apply.
+            let row = rows
+                .iter()
+                .copied()
+                .find(|row| names_match(row.name.as_deref(), name))?;
+            vec![row]
+        }
     };
     if selected.is_empty() {
         let mut loc = location(table, None, &r.column);
@@ -151,6 +177,7 @@ fn resolve(tables: &[Table], r: &Reference) -> Option<Vec<Cell>> {
             RowSel::Code(c) => c.clone(),
             RowSel::Index(n) => format!("row {n}"),
             RowSel::Level(l) => format!("{l:?}").to_lowercase(),
+            RowSel::Name(n) => n.clone(),
         });
         return Some(vec![Cell {
             location: loc,
@@ -168,16 +195,27 @@ fn resolve(tables: &[Table], r: &Reference) -> Option<Vec<Cell>> {
 
 /// A side of a relation: the sum, its tolerance, whether anything was printed.
 #[derive(Debug, Default)]
-struct Sum {
-    total: Decimal,
-    tolerance: Decimal,
-    any: bool,
-    cells: Vec<Location>,
-    terms: usize,
+pub(crate) struct Sum {
+    pub(crate) total: Decimal,
+    pub(crate) tolerance: Decimal,
+    pub(crate) any: bool,
+    pub(crate) cells: Vec<Location>,
+    pub(crate) terms: usize,
 }
 
 impl Sum {
-    fn add(&mut self, c: &Cell, negative: bool) {
+    /// One printed value with its rounding allowance.
+    pub(crate) fn single(total: Decimal, tolerance: Decimal) -> Sum {
+        Sum {
+            total,
+            tolerance,
+            any: true,
+            cells: Vec::new(),
+            terms: 1,
+        }
+    }
+
+    pub(crate) fn add(&mut self, c: &Cell, negative: bool) {
         if let Some(v) = c.value {
             self.total += if negative { -v } else { v };
             self.tolerance += c.half_unit;

@@ -70,6 +70,98 @@ pub struct EachCode {
     pub cap: Option<Severity>,
 }
 
+/// A narrative fact's amount equals a sum of table cells.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactTable {
+    /// Fact id.
+    pub fact: String,
+    /// Only facts whose subject matches.
+    #[serde(default, with = "opt_regex")]
+    pub subject: Option<regex::Regex>,
+    /// Cell references; `{class}` and `{subject}` are filled from the fact.
+    pub cells: Vec<String>,
+}
+
+/// A fact's percent is its amount over a base fact's amount.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactShare {
+    /// Fact id (with amount and percent).
+    pub fact: String,
+    /// The base fact id.
+    pub base: String,
+}
+
+/// A change percentage is the change over last year's amount (current − change).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactChange {
+    /// This year's amount.
+    pub current: String,
+    /// The change amount.
+    pub change: String,
+    /// The change percentage.
+    pub percent: String,
+}
+
+/// A percentage is numerator over denominator (completion rates).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactRatio {
+    /// The percentage fact.
+    pub percent: String,
+    /// Numerator fact.
+    pub numerator: String,
+    /// Denominator fact.
+    pub denominator: String,
+}
+
+/// Parts add up to a total (or at most to it).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactSum {
+    /// The total fact.
+    pub total: String,
+    /// Part fact ids (every fact with these ids in the same section).
+    pub parts: Vec<String>,
+    /// The parts are the main items only: flag only when they exceed the total.
+    #[serde(default)]
+    pub at_most: bool,
+}
+
+/// A percentage of a table quantity.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactTableShare {
+    /// The percentage fact.
+    pub percent: String,
+    /// Numerator fact.
+    pub numerator: String,
+    /// Denominator table cells.
+    pub denominator: Vec<String>,
+}
+
+/// Two totals that are equal (both sides of a balance) change by the same amount.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactSameChange {
+    /// The two total facts.
+    pub totals: [String; 2],
+    /// Their two change facts.
+    pub changes: [String; 2],
+}
+
+mod opt_regex {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<regex::Regex>, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        s.map(|s| regex::Regex::new(&s).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
 /// Every relation of one document kind.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,6 +178,27 @@ pub struct CheckSet {
     /// Per-code equalities.
     #[serde(default)]
     pub each_code: Vec<EachCode>,
+    /// Narrative facts against table cells.
+    #[serde(default)]
+    pub fact_table: Vec<FactTable>,
+    /// Narrative shares.
+    #[serde(default)]
+    pub fact_share: Vec<FactShare>,
+    /// Narrative change percentages.
+    #[serde(default)]
+    pub fact_change: Vec<FactChange>,
+    /// Narrative completion rates.
+    #[serde(default)]
+    pub fact_ratio: Vec<FactRatio>,
+    /// Narrative sums.
+    #[serde(default)]
+    pub fact_sum: Vec<FactSum>,
+    /// Narrative percentages of table quantities.
+    #[serde(default)]
+    pub fact_table_share: Vec<FactTableShare>,
+    /// Balanced totals change alike.
+    #[serde(default)]
+    pub fact_same_change: Vec<FactSameChange>,
 }
 
 impl CheckSet {
@@ -112,6 +225,13 @@ impl CheckSet {
                     }
                 }
             }
+            set.fact_table.extend(part.fact_table);
+            set.fact_share.extend(part.fact_share);
+            set.fact_change.extend(part.fact_change);
+            set.fact_ratio.extend(part.fact_ratio);
+            set.fact_sum.extend(part.fact_sum);
+            set.fact_table_share.extend(part.fact_table_share);
+            set.fact_same_change.extend(part.fact_same_change);
             set.column_sum.extend(part.column_sum);
             set.hierarchy.extend(part.hierarchy);
             set.equal.extend(part.equal);
@@ -132,6 +252,8 @@ pub enum RowSel {
     Index(usize),
     /// Every row of a level.
     Level(Level),
+    /// The row with this name (enumeration and a trailing 支出 ignored).
+    Name(String),
 }
 
 /// A parsed cell reference.
@@ -180,6 +302,7 @@ impl Reference {
             Some(("level", "class")) => RowSel::Level(Level::Class),
             Some(("level", "section")) => RowSel::Level(Level::Section),
             Some(("level", "item")) => RowSel::Level(Level::Item),
+            Some(("name", n)) if !n.is_empty() => RowSel::Name(n.to_string()),
             _ => return Err(format!("bad row selector `{row}`")),
         };
         if column.is_empty() {
