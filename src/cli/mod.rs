@@ -43,9 +43,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // Third-party parsers (lopdf, pdf-extract) log every oddity of a
+    // malformed file; a record's warnings carry what matters.
     let level = match cli.verbose {
-        0 => "warn",
-        1 => "info",
+        0 => "warn,lopdf=error,pdf_extract=error",
+        1 => "info,lopdf=error,pdf_extract=error",
         _ => "debug",
     };
     let _ = tracing_subscriber::fmt()
@@ -54,6 +56,7 @@ pub fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     let result = match cli.command {
         Command::Extract(args) => extract::run(args),
