@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Times `gongkai extract` over every PDF of ../shared/corpus and
+# ../shared/samples against `pdftotext -layout` over the same files, in the
+# same run, interleaved (ROUNDS rounds of each), and prints the ratio of the
+# medians with all cores used and with one, plus peak memory of a batch run.
+#
+# usage: scripts/bench_corpus.sh [ROUNDS]      (needs pdftotext and GNU time)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+shared=${SHARED:-../shared}
+cargo build --release --quiet
+bin=target/release/gongkai
+list=$(mktemp)
+trap 'rm -f "$list"' EXIT
+find "$shared/corpus" "$shared/samples" -name '*.pdf' -print0 | sort -z > "$list"
+files=$(tr -cd '\0' < "$list" | wc -c)
+pages=$(xargs -0 -n1 pdfinfo < "$list" 2>/dev/null | awk '/^Pages:/ {s += $2} END {print s}')
+cores=$(nproc)
+now() { date +%s.%N; }
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+run_pdftotext() { xargs -0 -n1 -P"$1" sh -c 'pdftotext -layout "$0" /dev/null 2>/dev/null || true' < "$list"; }
+run_gongkai() { xargs -0 "$bin" extract --jobs "$1" -o /dev/null < "$list" || true; }
+declare -A t
+for mode in multi single; do
+  jobs=$([ "$mode" = multi ] && echo "$cores" || echo 1)
+  : > "/tmp/bench_p_$mode"; : > "/tmp/bench_g_$mode"
+  for _ in $(seq "$rounds"); do
+    s=$(now); run_pdftotext "$jobs"; e=$(now); echo "$e - $s" | bc >> "/tmp/bench_p_$mode"
+    s=$(now); run_gongkai "$jobs" 2>/dev/null; e=$(now); echo "$e - $s" | bc >> "/tmp/bench_g_$mode"
+  done
+  t[p_$mode]=$(median < "/tmp/bench_p_$mode")
+  t[g_$mode]=$(median < "/tmp/bench_g_$mode")
+done
+peak=$( { /usr/bin/time -v xargs -0 "$bin" extract -o /dev/null < "$list" 2>/dev/null; } 2>&1 | awk -F: '/Maximum resident/ {gsub(/ /, "", $2); print $2}')
+printf 'files %s, pages %s, cores %s, rounds %s (medians)\n' "$files" "$pages" "$cores" "$rounds"
+for mode in multi single; do
+  p=${t[p_$mode]}; g=${t[g_$mode]}
+  printf '%-6s pdftotext -layout %6.2f s   gongkai extract %6.2f s   ratio %.2f   gongkai %.1f ms/page\n' \
+    "$mode" "$p" "$g" "$(echo "$g / $p" | bc -l)" "$(echo "$g * 1000 / $pages" | bc -l)"
+done
+printf 'peak memory of the whole batch: %s KB\n' "$peak"
