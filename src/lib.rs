@@ -16,6 +16,9 @@
 //!    between tables, metadata (declared in `patterns/checks/`).
 //! 6. [`extract`] — runs the stages for one document and produces a
 //!    [`record::Record`]; a bad document yields a record with an error.
+//! 7. [`store`] — records into a relational dataset (SQLite or PostgreSQL),
+//!    idempotent by document hash, with a shared work queue; [`export`]
+//!    writes it out as CSV, JSON Lines or Parquet, one line per amount.
 //!
 //! ```no_run
 //! let patterns = gongkai::recognize::PatternSet::bundled().unwrap();
@@ -32,6 +35,7 @@ pub mod check;
 pub mod crawl;
 pub mod decode;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod layout;
 pub mod model;
@@ -40,5 +44,6 @@ pub mod normalize;
 pub mod recognize;
 pub mod record;
 pub mod settings;
+pub mod store;
 
 pub use error::{Error, ErrorKind, Result};

@@ -22,7 +22,7 @@ pub struct Args {
     /// Start URLs (http or https); links never leave their hosts.
     #[arg(required_unless_present = "sources")]
     urls: Vec<String>,
-    /// Output directory: docs/, state.sqlite, records.jsonl.
+    /// Output directory: docs/, state.sqlite, records.jsonl, dataset.sqlite.
     #[arg(short, long, value_name = "DIR")]
     out: PathBuf,
     /// TOML file listing portals (start URLs, allowed hosts, link rules, depth, rate); repeatable.
@@ -61,9 +61,14 @@ pub struct Args {
     /// Contact URL put in the User-Agent (gongkai/<version> (+URL)).
     #[arg(long, value_name = "URL")]
     contact: Option<String>,
-    /// Run the extractor on new and changed documents; records are appended to DIR/records.jsonl.
+    /// Run the extractor on new and changed documents; records are appended to DIR/records.jsonl
+    /// and stored in the dataset store (--db).
     #[arg(long)]
     extract: bool,
+    /// The dataset store --extract writes to: an SQLite file or a postgres:// URL
+    /// [default: DIR/dataset.sqlite].
+    #[arg(long, value_name = "PATH|URL", requires = "extract")]
+    db: Option<String>,
     /// No progress bar, even on a terminal.
     #[arg(long)]
     no_progress: bool,
@@ -137,6 +142,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         backoff_base: Duration::from_secs_f64(args.backoff),
         user_agent: defaults::user_agent(args.contact.as_deref()),
         extract: args.extract,
+        db: args.db.clone(),
         progress: !args.no_progress && std::io::stderr().is_terminal(),
         ..Settings::default()
     };

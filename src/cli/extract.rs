@@ -1,27 +1,49 @@
-//! `gongkai extract PATH...`: files or directories (recursive) to JSON Lines.
+//! `gongkai extract PATH...`: files or directories (recursive) to JSON Lines,
+//! or into a dataset store (`--db`); `--queue` makes it a worker draining the
+//! store's shared work queue.
 
 use std::io::{BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use gongkai::extract::extract_path;
+use gongkai::extract::{extract_path, sha256_hex};
 use gongkai::recognize::PatternSet;
+use gongkai::record::Record;
 use gongkai::settings::Limits;
+use gongkai::store::ingest::{ingest, is_current, Outcome, Tally};
+use gongkai::store::{queue, Store};
 
 /// Arguments of `gongkai extract`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Files or directories (searched recursively for .pdf, .html, .htm, .xls, .xlsx, .txt).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "queue", conflicts_with = "queue")]
     paths: Vec<PathBuf>,
-    /// Write the records here instead of stdout.
+    /// Write the records here instead of stdout (with --db: also here).
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Store the records in a dataset: an SQLite file (created when missing) or a
+    /// postgres:// URL. No JSON on stdout then.
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<String>,
+    /// Work on the database's queue (filled by `gongkai enqueue`) instead of PATHs:
+    /// claim batches, extract, store, until nothing is left.
+    #[arg(long, requires = "db")]
+    queue: bool,
+    /// Jobs claimed at a time (--queue).
+    #[arg(long, value_name = "N", default_value_t = 16, requires = "queue")]
+    batch: usize,
+    /// Seconds a claim holds without renewal; a dead worker's jobs are taken over after it (--queue).
+    #[arg(long, value_name = "SECS", default_value_t = 600, requires = "queue")]
+    lease: u64,
+    /// Worker name in the queue (default HOST:PID) (--queue).
+    #[arg(long, requires = "queue")]
+    worker: Option<String>,
     /// Indented JSON instead of one record per line.
     #[arg(long)]
     pretty: bool,
@@ -39,7 +61,7 @@ pub struct Args {
 const EXTENSIONS: &[&str] = &["pdf", "html", "htm", "xls", "xlsx", "txt"];
 
 /// Expands the arguments into a sorted list of files.
-fn inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+pub(crate) fn inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -68,21 +90,127 @@ fn inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let files = inputs(&args.paths)?;
     let patterns = PatternSet::bundled().context("loading the bundled patterns")?;
     let limits = Limits {
         timeout: Duration::from_secs(args.timeout),
         max_bytes: args.max_bytes,
         ..Limits::default()
     };
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::new(std::io::stdout())),
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+        .context("starting worker threads")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the database runtime")?;
+    let store = match &args.db {
+        Some(db) => Some(
+            runtime
+                .block_on(Store::open(db))
+                .with_context(|| format!("opening the store {}", gongkai::store::shown(db)))?,
+        ),
+        None => None,
     };
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(files.len() as u64);
+    let out: Option<Box<dyn Write>> = match (&args.output, &store) {
+        (Some(path), _) => Some(Box::new(BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        ))),
+        (None, None) => Some(Box::new(BufWriter::new(std::io::stdout()))),
+        (None, Some(_)) => None,
+    };
+    let mut sink = Sink {
+        out,
+        pretty: args.pretty,
+        store: store.as_ref(),
+        runtime: &runtime,
+        fingerprint: &patterns.fingerprint,
+        tally: Tally::default(),
+        failed: 0,
+    };
+    let started = Instant::now();
+    if args.queue {
+        let Some(store) = &store else {
+            anyhow::bail!("--queue needs --db");
+        };
+        work_queue(&args, store, &runtime, &pool, &patterns, &limits, &mut sink)?;
+    } else {
+        let files = inputs(&args.paths)?;
+        let bar = progress(files.len() as u64);
+        // Documents run in parallel in chunks; output keeps input order and
+        // memory stays bounded by the chunk.
+        let chunk = pool.current_num_threads().max(1) * 4;
+        for batch in files.chunks(chunk) {
+            // With only a store to fill, documents it already holds from this
+            // extraction (same content hash, gongkai and patterns) are skipped.
+            let current = match (&store, sink.out.is_none()) {
+                (Some(store), true) => {
+                    let hashes: Vec<Option<String>> = pool.install(|| {
+                        batch
+                            .par_iter()
+                            .map(|f| std::fs::read(f).ok().map(|b| sha256_hex(&b)))
+                            .collect()
+                    });
+                    let mut current = Vec::with_capacity(batch.len());
+                    for (f, h) in batch.iter().zip(hashes) {
+                        current.push(match h {
+                            Some(h) => runtime
+                                .block_on(is_current(
+                                    store,
+                                    &h,
+                                    &patterns.fingerprint,
+                                    &f.display().to_string(),
+                                ))
+                                .context("reading the store")?,
+                            None => false,
+                        });
+                    }
+                    current
+                }
+                _ => vec![false; batch.len()],
+            };
+            let records: Vec<Option<Record>> = pool.install(|| {
+                batch
+                    .par_iter()
+                    .zip(current.par_iter())
+                    .map(|(f, skip)| {
+                        let r = (!skip).then(|| extract_path(f, &patterns, &limits));
+                        bar.inc(1);
+                        r
+                    })
+                    .collect()
+            });
+            for record in records {
+                match record {
+                    Some(record) => sink.put(&record)?,
+                    None => sink.tally.add(&Outcome::Unchanged),
+                }
+            }
+        }
+        bar.finish_and_clear();
+    }
+    if let Some(o) = sink.out.as_mut() {
+        o.flush()?;
+    }
+    let (tally, failed) = (sink.tally.clone(), sink.failed);
+    if let (Some(store), Some(db)) = (&store, &args.db) {
+        runtime.block_on(store.close());
+        eprintln!(
+            "gongkai: stored in {}: {tally} ({:.1} s)",
+            gongkai::store::shown(db),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(super::EXIT_SOME_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn progress(len: u64) -> ProgressBar {
+    if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(len);
         bar.set_style(
             ProgressStyle::with_template("{bar:40} {pos}/{len} documents {per_sec} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -90,43 +218,98 @@ pub fn run(args: Args) -> Result<ExitCode> {
         bar
     } else {
         ProgressBar::hidden()
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()
-        .context("starting worker threads")?;
-    let mut failed = 0usize;
-    // Documents run in parallel in chunks; output keeps input order and
-    // memory stays bounded by the chunk.
-    let chunk = pool.current_num_threads().max(1) * 4;
-    for batch in files.chunks(chunk) {
-        let records: Vec<_> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|f| {
-                    let r = extract_path(f, &patterns, &limits);
-                    bar.inc(1);
-                    r
-                })
-                .collect()
-        });
-        for record in records {
-            if record.error.is_some() {
-                failed += 1;
-            }
-            if args.pretty {
-                serde_json::to_writer_pretty(&mut out, &record)?;
+    }
+}
+
+/// Where records go: JSON Lines, the store, or both.
+struct Sink<'a> {
+    out: Option<Box<dyn Write>>,
+    pretty: bool,
+    store: Option<&'a Store>,
+    runtime: &'a tokio::runtime::Runtime,
+    fingerprint: &'a str,
+    tally: Tally,
+    failed: usize,
+}
+
+impl Sink<'_> {
+    /// Writes and stores one record; a store failure stops the command.
+    fn put(&mut self, record: &Record) -> Result<()> {
+        if record.error.is_some() {
+            self.failed += 1;
+        }
+        if let Some(out) = self.out.as_mut() {
+            if self.pretty {
+                serde_json::to_writer_pretty(&mut **out, record)?;
             } else {
-                serde_json::to_writer(&mut out, &record)?;
+                serde_json::to_writer(&mut **out, record)?;
             }
             out.write_all(b"\n")?;
         }
+        if let Some(store) = self.store {
+            let outcome = self
+                .runtime
+                .block_on(ingest(store, record, self.fingerprint))
+                .with_context(|| format!("storing {}", record.source.path))?;
+            if let Outcome::Skipped(why) = &outcome {
+                tracing::warn!("not stored: {why}");
+            }
+            self.tally.add(&outcome);
+        }
+        Ok(())
     }
-    out.flush()?;
-    bar.finish_and_clear();
-    Ok(if failed > 0 {
-        ExitCode::from(super::EXIT_SOME_FAILED)
-    } else {
-        ExitCode::SUCCESS
-    })
+}
+
+/// `--queue`: claim, extract, store and finish batches until none is left.
+fn work_queue(
+    args: &Args,
+    store: &Store,
+    runtime: &tokio::runtime::Runtime,
+    pool: &rayon::ThreadPool,
+    patterns: &PatternSet,
+    limits: &Limits,
+    sink: &mut Sink<'_>,
+) -> Result<()> {
+    let worker = args.worker.clone().unwrap_or_else(queue::default_worker);
+    let lease = Duration::from_secs(args.lease.max(1));
+    let threads = pool.current_num_threads().max(1);
+    let mut done = 0usize;
+    loop {
+        let jobs = runtime
+            .block_on(queue::claim(store, &worker, args.batch.max(1), lease))
+            .context("claiming jobs")?;
+        if jobs.is_empty() {
+            break;
+        }
+        tracing::info!("{worker}: claimed {} jobs", jobs.len());
+        for chunk in jobs.chunks(threads) {
+            let records: Vec<Record> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .map(|j| extract_path(Path::new(&j.path), patterns, limits))
+                    .collect()
+            });
+            for (job, record) in chunk.iter().zip(records) {
+                sink.put(&record)?;
+                let sha =
+                    (!record.source.sha256.is_empty()).then_some(record.source.sha256.as_str());
+                let error = record.error.as_ref().map(|e| e.message.as_str());
+                let held = runtime
+                    .block_on(queue::finish(store, job, &worker, sha, error))
+                    .context("finishing a job")?;
+                if !held {
+                    tracing::warn!(
+                        "{worker}: lost the lease of {} (another worker took it over)",
+                        job.path
+                    );
+                }
+                done += 1;
+            }
+            runtime
+                .block_on(queue::renew(store, &worker, lease))
+                .context("renewing the lease")?;
+        }
+    }
+    tracing::info!("{worker}: queue empty after {done} jobs");
+    Ok(())
 }

@@ -1,8 +1,11 @@
 //! Command-line interface: one file per subcommand.
 
 mod crawl;
+mod enqueue;
+mod export;
 mod extract;
 mod schema;
+mod stats;
 
 use std::process::ExitCode;
 
@@ -27,6 +30,12 @@ enum Command {
     Schema(schema::Args),
     /// Download disclosure documents from portals, politely and incrementally; JSON events on stdout.
     Crawl(crawl::Args),
+    /// Write a dataset store out as CSV, JSON Lines or Parquet, one line per amount.
+    Export(export::Args),
+    /// Report what a dataset store holds: documents, tables found vs expected, flags.
+    Stats(stats::Args),
+    /// Add document paths to a dataset store's work queue (for `extract --queue` workers).
+    Enqueue(enqueue::Args),
 }
 
 /// Exit code when some input could not be read.
@@ -62,6 +71,9 @@ pub fn main() -> ExitCode {
         Command::Extract(args) => extract::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Crawl(args) => crawl::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Stats(args) => stats::run(args),
+        Command::Enqueue(args) => enqueue::run(args),
     };
     match result {
         Ok(code) => code,

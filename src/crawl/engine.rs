@@ -172,7 +172,11 @@ pub async fn run(
     let polite = Polite::new(settings.delay, host_delays);
     let fetcher = Fetcher::new(settings.clone(), polite).map_err(StoreError::Io)?;
     let (extract_tx, extractor) = if settings.extract {
-        let (tx, handle) = spawn_extractor(dir.to_path_buf(), settings.max_bytes);
+        let db = settings
+            .db
+            .clone()
+            .unwrap_or_else(|| crate::store::default_for_dir(dir));
+        let (tx, handle) = spawn_extractor(dir.to_path_buf(), db, settings.max_bytes);
         // Documents stored by an interrupted run but never extracted.
         for (url, path, sha256, charset) in store.pending_extraction()? {
             let _ = tx.send(Extraction {
@@ -576,11 +580,13 @@ struct Extraction {
     charset: Option<String>,
 }
 
-/// `--extract`: a thread runs the extractor on each new or changed document
-/// and appends its record to `DIR/records.jsonl`, then marks it extracted (a
-/// crash in between may repeat a record on the next run, never lose one).
+/// `--extract`: a thread runs the extractor on each new or changed document,
+/// appends its record to `DIR/records.jsonl` and stores it in the dataset
+/// store `db`, then marks it extracted (a crash in between may repeat a
+/// record on the next run, never lose one; storing is idempotent).
 fn spawn_extractor(
     dir: PathBuf,
+    db: String,
     max_bytes: u64,
 ) -> (mpsc::Sender<Extraction>, std::thread::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel::<Extraction>();
@@ -600,6 +606,23 @@ fn spawn_extractor(
             Ok(c) => c,
             Err(e) => {
                 tracing::error!("--extract: {e}");
+                return;
+            }
+        };
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!("--extract: {e}");
+                return;
+            }
+        };
+        let store = match runtime.block_on(crate::store::Store::open(&db)) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!("--extract: store {}: {e}", crate::store::shown(&db));
                 return;
             }
         };
@@ -633,10 +656,19 @@ fn spawn_extractor(
                 tracing::error!("--extract: writing {}: {e}", records.display());
                 return;
             }
+            if let Err(e) = runtime.block_on(crate::store::ingest::ingest(
+                &store,
+                &record,
+                &patterns.fingerprint,
+            )) {
+                tracing::error!("--extract: storing {}: {e}", job.url);
+                continue;
+            }
             if let Err(e) = Store::mark_extracted(&conn, &job.url, &job.sha256) {
                 tracing::error!("--extract: {e}");
             }
         }
+        runtime.block_on(store.close());
     });
     (tx, handle)
 }

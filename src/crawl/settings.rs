@@ -92,6 +92,9 @@ pub struct Settings {
     pub user_agent: String,
     /// Run the extractor on new and changed documents.
     pub extract: bool,
+    /// With `extract`: the dataset store the records go to (an SQLite path
+    /// or a postgres:// URL); `None` means `DIR/dataset.sqlite`.
+    pub db: Option<String>,
     /// Show progress bars (a terminal on stderr).
     pub progress: bool,
 }
@@ -121,6 +124,7 @@ impl Default for Settings {
             backoff_max: RETRY_BACKOFF_MAX,
             user_agent: user_agent(None),
             extract: false,
+            db: None,
             progress: false,
         }
     }

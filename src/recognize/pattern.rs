@@ -210,6 +210,11 @@ pub struct PatternSet {
     pub checks: crate::check::CheckSet,
     /// Narrative rules (`patterns/narrative/`).
     pub narrative: crate::narrative::NarrativePatterns,
+    /// SHA-256 (hex) over every file the set was compiled from (names and
+    /// texts, in name order; crawler `sources/` left out): two sets with the
+    /// same fingerprint read documents the same way. The dataset store keeps
+    /// it with each document.
+    pub fingerprint: String,
 }
 
 #[derive(Deserialize)]
@@ -356,8 +361,12 @@ impl PatternSet {
         let mut have_common = false;
         let mut check_files = Vec::new();
         let mut narrative = Vec::new();
+        let mut hashed = Vec::new();
         for (name, text) in files {
             let name = name.replace('\\', "/");
+            if !name.starts_with("sources/") {
+                hashed.push((name.clone(), crate::extract::sha256_hex(text.as_bytes())));
+            }
             if name.starts_with("checks/") {
                 check_files.push((name, text));
                 continue;
@@ -381,6 +390,15 @@ impl PatternSet {
                 set.tables.push(compile_table(&name, raw)?);
             }
         }
+        hashed.sort();
+        let mut listing = String::new();
+        for (name, hash) in &hashed {
+            listing.push_str(name);
+            listing.push('\t');
+            listing.push_str(hash);
+            listing.push('\n');
+        }
+        set.fingerprint = crate::extract::sha256_hex(listing.as_bytes());
         set.checks = crate::check::CheckSet::from_files(check_files)?;
         set.narrative = crate::narrative::NarrativePatterns::from_files(&narrative)?;
         if !have_common {

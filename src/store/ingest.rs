@@ -1,0 +1,480 @@
+//! A record into the store.
+//!
+//! Documents are keyed by the SHA-256 of their bytes. Ingesting a document
+//! the store already holds from the same extraction (same gongkai version and
+//! pattern-set fingerprint) changes nothing but the list of paths it was seen
+//! at; an extraction by another pattern set or gongkai version replaces the
+//! document's tables, rows, amounts, narrative facts and flags in one
+//! transaction — unless the stored one was made by a newer gongkai, which is
+//! kept (an old binary never overwrites a newer extraction).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
+
+use serde::Serialize;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AssertSqlSafe, Row as _};
+
+use super::{values_clause, Result, Store, StoreError, TOOL_VERSION};
+use crate::record::{Flag, Record, Row, Table};
+
+/// What ingesting one record did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A document the store did not have.
+    New,
+    /// A document the store had from another extraction; its rows were replaced.
+    Replaced,
+    /// The same extraction was already stored.
+    Unchanged,
+    /// The store has this document from a newer gongkai; kept.
+    KeptNewer,
+    /// Not stored (the file could not even be hashed).
+    Skipped(String),
+}
+
+/// Counts of outcomes over a batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// New documents.
+    pub new: usize,
+    /// Replaced documents.
+    pub replaced: usize,
+    /// Unchanged documents (and kept newer ones).
+    pub unchanged: usize,
+    /// Records not stored.
+    pub skipped: usize,
+}
+
+impl Tally {
+    /// Adds one outcome.
+    pub fn add(&mut self, o: &Outcome) {
+        match o {
+            Outcome::New => self.new += 1,
+            Outcome::Replaced => self.replaced += 1,
+            Outcome::Unchanged | Outcome::KeptNewer => self.unchanged += 1,
+            Outcome::Skipped(_) => self.skipped += 1,
+        }
+    }
+}
+
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} new, {} replaced, {} unchanged, {} not stored",
+            self.new, self.replaced, self.unchanged, self.skipped
+        )
+    }
+}
+
+/// Rows per multi-row INSERT (PostgreSQL takes at most 65535 parameters).
+const CHUNK: usize = 500;
+
+/// The snake_case name serde gives an enum value.
+pub fn name_of<T: Serialize>(v: &T) -> Option<String> {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn version_parts(v: &str) -> Vec<u64> {
+    v.split(['.', '-', '+'])
+        .map_while(|p| p.parse::<u64>().ok())
+        .collect()
+}
+
+/// True when gongkai version `a` is newer than `b`.
+pub fn newer(a: &str, b: &str) -> bool {
+    version_parts(a) > version_parts(b)
+}
+
+/// The administrative region a unit name starts with (山西省长治市,
+/// 上海市普陀区), when it has one. A heuristic over the printed name: party
+/// and mass-organization prefixes (中共, 共青团, …) are skipped; a name with no
+/// division in front (市政务服务中心) gives none.
+pub fn region_of(unit: &str) -> Option<String> {
+    static RE: OnceLock<Option<regex::Regex>> = OnceLock::new();
+    let re = RE
+        .get_or_init(|| {
+            regex::Regex::new(
+                r"^(?:中国共产党|中共|共青团|中国人民政治协商会议|政协)?((?:\p{Han}{2,6}?(?:省|自治区))?(?:\p{Han}{1,6}?(?:市|自治州|地区|盟))?(?:\p{Han}{1,5}?(?:区|县|旗))?)",
+            )
+            .ok()
+        })
+        .as_ref()?;
+    let squashed: String = unit.chars().filter(|c| !c.is_whitespace()).collect();
+    let m = re.captures(&squashed)?.get(1)?.as_str();
+    (!m.is_empty() && m.chars().count() < squashed.chars().count()).then(|| m.to_string())
+}
+
+/// How many of `flags` point at a cell (table kind, row code or line id,
+/// column key); a flag naming a row but no column points at all its cells.
+fn cell_flags(flags: &[Flag], table: &Table, row: &Row, key: &str) -> i64 {
+    let ids: Vec<&str> = [row.code.as_deref(), row.line.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    flags
+        .iter()
+        .filter(|f| {
+            f.locations.iter().any(|l| {
+                l.table.as_deref() == Some(table.kind.as_str())
+                    && l.row.as_deref().is_some_and(|r| ids.contains(&r))
+                    && l.column.as_deref().is_none_or(|c| c == key)
+            })
+        })
+        .count() as i64
+}
+
+/// True when the store holds the document with hash `sha256` from this
+/// gongkai and pattern set (or a newer gongkai): extracting it again would
+/// change nothing. `source` is added to the paths it was seen at.
+pub async fn is_current(
+    store: &Store,
+    sha256: &str,
+    patterns_hash: &str,
+    source: &str,
+) -> Result<bool> {
+    let Some(row) =
+        sqlx::query("SELECT id, tool_version, patterns_hash FROM documents WHERE sha256 = $1")
+            .bind(sha256.to_string())
+            .fetch_optional(store.pool())
+            .await?
+    else {
+        return Ok(false);
+    };
+    let id: i64 = row.try_get(0)?;
+    let tool: String = row.try_get(1)?;
+    let hash: String = row.try_get(2)?;
+    if (tool == TOOL_VERSION && hash == patterns_hash) || newer(&tool, TOOL_VERSION) {
+        add_source(store, id, source).await?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+async fn add_source(store: &Store, id: i64, source: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO document_sources (document_id, source) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(source.to_string())
+    .execute(store.pool())
+    .await?;
+    Ok(())
+}
+
+/// Stores one record made with the pattern set whose fingerprint is
+/// `patterns_hash`.
+pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Result<Outcome> {
+    let sha = record.source.sha256.as_str();
+    if sha.is_empty() {
+        return Ok(Outcome::Skipped(format!(
+            "{}: not hashed ({})",
+            record.source.path,
+            record
+                .error
+                .as_ref()
+                .map(|e| e.message.as_str())
+                .unwrap_or("unread")
+        )));
+    }
+    let backend = store.backend();
+    let pool = store.pool();
+    let before =
+        sqlx::query("SELECT id, tool_version, patterns_hash FROM documents WHERE sha256 = $1")
+            .bind(sha)
+            .fetch_optional(pool)
+            .await?;
+    if let Some(row) = &before {
+        let id: i64 = row.try_get(0)?;
+        let tool: String = row.try_get(1)?;
+        let hash: String = row.try_get(2)?;
+        let keep = if tool == TOOL_VERSION && hash == patterns_hash {
+            Some(Outcome::Unchanged)
+        } else if newer(&tool, TOOL_VERSION) {
+            Some(Outcome::KeptNewer)
+        } else {
+            None
+        };
+        if let Some(outcome) = keep {
+            add_source(store, id, &record.source.path).await?;
+            return Ok(outcome);
+        }
+    }
+
+    let json = serde_json::to_string(record)
+        .map_err(|e| StoreError::Other(format!("{}: {e}", record.source.path)))?;
+    let doc = &record.document;
+    let mut tx = pool.begin_with(backend.begin()).await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO documents (sha256, source, bytes, format, engine, pages, unit, region, year, kind,
+             scope, title, error_kind, error_message, tool_version, patterns_hash, extracted_at, record)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+         ON CONFLICT (sha256) DO UPDATE SET
+             bytes = excluded.bytes, format = excluded.format, engine = excluded.engine,
+             pages = excluded.pages, unit = excluded.unit, region = excluded.region,
+             year = excluded.year, kind = excluded.kind, scope = excluded.scope,
+             title = excluded.title, error_kind = excluded.error_kind,
+             error_message = excluded.error_message, tool_version = excluded.tool_version,
+             patterns_hash = excluded.patterns_hash, extracted_at = excluded.extracted_at,
+             record = excluded.record
+         RETURNING id",
+    )
+    .bind(sha)
+    .bind(&record.source.path)
+    .bind(i64::try_from(record.source.bytes).unwrap_or(i64::MAX))
+    .bind(record.source.format.as_ref().and_then(name_of))
+    .bind(record.source.engine.clone())
+    .bind(record.source.pages.map(i64::from))
+    .bind(doc.unit.clone())
+    .bind(doc.unit.as_deref().and_then(region_of))
+    .bind(doc.year.map(i64::from))
+    .bind(doc.kind.as_ref().and_then(name_of))
+    .bind(doc.scope.as_ref().and_then(name_of))
+    .bind(doc.title.clone())
+    .bind(record.error.as_ref().and_then(|e| name_of(&e.kind)))
+    .bind(record.error.as_ref().map(|e| e.message.clone()))
+    .bind(TOOL_VERSION)
+    .bind(patterns_hash.to_string())
+    .bind(super::now_rfc3339())
+    .bind(json)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get(0)?;
+
+    for sql in [
+        "DELETE FROM amounts WHERE document_id = $1",
+        "DELETE FROM rows WHERE table_id IN (SELECT id FROM tables WHERE document_id = $1)",
+        "DELETE FROM tables WHERE document_id = $1",
+        "DELETE FROM narrative_facts WHERE document_id = $1",
+        "DELETE FROM flags WHERE document_id = $1",
+    ] {
+        sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+    }
+    sqlx::query(
+        "INSERT INTO document_sources (document_id, source) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(&record.source.path)
+    .execute(&mut *tx)
+    .await?;
+
+    for (ti, table) in record.tables.iter().enumerate() {
+        let table_id: i64 = sqlx::query(
+            "INSERT INTO tables (document_id, ordinal, kind, label, title, unit_name, year, amount_unit, pages, empty, columns)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(id)
+        .bind(ti as i64)
+        .bind(table.kind.clone())
+        .bind(table.label.clone())
+        .bind(table.title.clone())
+        .bind(table.unit_name.clone())
+        .bind(table.year.map(i64::from))
+        .bind(table.amount_unit.as_ref().and_then(name_of))
+        .bind(serde_json::to_string(&table.pages).unwrap_or_else(|_| "[]".into()))
+        .bind(i64::from(table.empty))
+        .bind(serde_json::to_string(&table.columns).unwrap_or_else(|_| "[]".into()))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+
+        // Rows, many per statement; their ids come back with their ordinals.
+        let mut row_ids: HashMap<i64, i64> = HashMap::new();
+        let numbered: Vec<(usize, &Row)> = table.rows.iter().enumerate().collect();
+        for chunk in numbered.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO rows (table_id, ordinal, code, name, level, parent, line, line_no, side) VALUES {} RETURNING id, ordinal",
+                values_clause(backend, chunk.len(), &[false; 9], 1)
+            );
+            let mut q: Query<'_, Any, AnyArguments> = sqlx::query(AssertSqlSafe(sql));
+            for (ri, row) in chunk {
+                q = q
+                    .bind(table_id)
+                    .bind(*ri as i64)
+                    .bind(row.code.clone())
+                    .bind(row.name.clone())
+                    .bind(row.level.as_ref().and_then(name_of))
+                    .bind(row.parent.clone())
+                    .bind(row.line.clone())
+                    .bind(row.line_no.clone())
+                    .bind(row.side.as_ref().and_then(name_of));
+            }
+            for r in q.fetch_all(&mut *tx).await? {
+                row_ids.insert(r.try_get(1)?, r.try_get(0)?);
+            }
+        }
+
+        // One amount per printed or valued cell.
+        struct Cell {
+            row_id: i64,
+            code: Option<String>,
+            key: String,
+            amount: Option<String>,
+            count: Option<String>,
+            printed: Option<String>,
+            flags: i64,
+        }
+        let mut cells = Vec::new();
+        for (ri, row) in table.rows.iter().enumerate() {
+            let Some(&row_id) = row_ids.get(&(ri as i64)) else {
+                return Err(StoreError::Other(format!(
+                    "{}: row {ri} of {} was not stored",
+                    record.source.path, table.kind
+                )));
+            };
+            let keys: BTreeSet<&String> = row.values.keys().chain(row.printed.keys()).collect();
+            for key in keys {
+                let value = row.values.get(key).map(|d| d.to_string());
+                let is_count = row.counts.contains(key);
+                cells.push(Cell {
+                    row_id,
+                    code: row.code.clone(),
+                    key: key.clone(),
+                    amount: if is_count { None } else { value.clone() },
+                    count: if is_count { value } else { None },
+                    printed: row.printed.get(key).cloned(),
+                    flags: cell_flags(&record.flags, table, row, key),
+                });
+            }
+        }
+        for chunk in cells.chunks(CHUNK) {
+            let sql = format!(
+                "INSERT INTO amounts (row_id, document_id, code, column_key, amount_yuan, count, printed, flags) VALUES {}",
+                values_clause(
+                    backend,
+                    chunk.len(),
+                    &[false, false, false, false, true, true, false, false],
+                    1
+                )
+            );
+            let mut q: Query<'_, Any, AnyArguments> = sqlx::query(AssertSqlSafe(sql));
+            for c in chunk {
+                q = q
+                    .bind(c.row_id)
+                    .bind(id)
+                    .bind(c.code.clone())
+                    .bind(c.key.clone())
+                    .bind(c.amount.clone())
+                    .bind(c.count.clone())
+                    .bind(c.printed.clone())
+                    .bind(c.flags);
+            }
+            q.execute(&mut *tx).await?;
+        }
+    }
+
+    let facts: Vec<_> = record.narrative.iter().enumerate().collect();
+    for chunk in facts.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO narrative_facts (document_id, ordinal, fact, section, subject, project, amount_yuan,
+                 percent, count, score, max_score, printed, printed_percent, sentence) VALUES {}",
+            values_clause(
+                backend,
+                chunk.len(),
+                &[
+                    false, false, false, false, false, false, true, true, true, true, true, false,
+                    false, false
+                ],
+                1
+            )
+        );
+        let mut q: Query<'_, Any, AnyArguments> = sqlx::query(AssertSqlSafe(sql));
+        for (i, f) in chunk {
+            q = q
+                .bind(id)
+                .bind(*i as i64)
+                .bind(f.fact.clone())
+                .bind(f.section.clone())
+                .bind(f.subject.clone())
+                .bind(f.project.clone())
+                .bind(f.amount_yuan.map(|d| d.to_string()))
+                .bind(f.percent.map(|d| d.to_string()))
+                .bind(f.count.map(|d| d.to_string()))
+                .bind(f.score.map(|d| d.to_string()))
+                .bind(f.max_score.map(|d| d.to_string()))
+                .bind(f.printed.clone())
+                .bind(f.printed_percent.clone())
+                .bind(f.sentence.clone());
+        }
+        q.execute(&mut *tx).await?;
+    }
+
+    let flags: Vec<_> = record.flags.iter().enumerate().collect();
+    for chunk in flags.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO flags (document_id, ordinal, check_id, severity, message, locations, expected, found, difference) VALUES {}",
+            values_clause(backend, chunk.len(), &[false; 9], 1)
+        );
+        let mut q: Query<'_, Any, AnyArguments> = sqlx::query(AssertSqlSafe(sql));
+        for (i, f) in chunk {
+            q = q
+                .bind(id)
+                .bind(*i as i64)
+                .bind(f.check.clone())
+                .bind(name_of(&f.severity))
+                .bind(f.message.clone())
+                .bind(serde_json::to_string(&f.locations).unwrap_or_else(|_| "[]".into()))
+                .bind(f.expected.clone())
+                .bind(f.found.clone())
+                .bind(f.difference.clone());
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(if before.is_some() {
+        Outcome::Replaced
+    } else {
+        Outcome::New
+    })
+}
+
+/// Row counts of the store's tables, for tests and reports.
+pub async fn counts(store: &Store) -> Result<Vec<(&'static str, i64)>> {
+    let mut out = Vec::new();
+    for (t, sql) in [
+        ("documents", "SELECT COUNT(*) FROM documents"),
+        ("tables", "SELECT COUNT(*) FROM tables"),
+        ("rows", "SELECT COUNT(*) FROM rows"),
+        ("amounts", "SELECT COUNT(*) FROM amounts"),
+        ("narrative_facts", "SELECT COUNT(*) FROM narrative_facts"),
+        ("flags", "SELECT COUNT(*) FROM flags"),
+    ] {
+        let n: i64 = sqlx::query(sql).fetch_one(store.pool()).await?.try_get(0)?;
+        out.push((t, n));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_from_unit_names() {
+        assert_eq!(region_of("长治市政务服务中心").as_deref(), Some("长治市"));
+        assert_eq!(
+            region_of("上海市普陀区财政局").as_deref(),
+            Some("上海市普陀区")
+        );
+        assert_eq!(
+            region_of("山西省长治市城区教育局").as_deref(),
+            Some("山西省长治市城区")
+        );
+        assert_eq!(region_of("中共长治市委办公室").as_deref(), Some("长治市"));
+        assert_eq!(region_of("市政务服务中心"), None);
+        assert_eq!(region_of(""), None);
+    }
+
+    #[test]
+    fn versions() {
+        assert!(newer("0.2.0", "0.1.9"));
+        assert!(newer("0.10.0", "0.9.1"));
+        assert!(!newer("0.1.0", "0.1.0"));
+        assert!(!newer("0.1.0", "0.1.1"));
+    }
+}

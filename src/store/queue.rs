@@ -1,0 +1,181 @@
+//! The shared work queue: document paths to extract (`jobs`), filled by
+//! `gongkai enqueue` and drained by `gongkai extract --queue` workers, on as
+//! many machines as share the database.
+//!
+//! A worker claims a batch in one statement: the oldest queued jobs, or
+//! claimed ones whose lease has expired (their worker died), skipping rows
+//! another worker is claiming at that moment (`FOR UPDATE SKIP LOCKED` on
+//! PostgreSQL; SQLite has one writer at a time). A claim sets the worker's
+//! name and a lease expiry; the worker renews the lease as it goes and marks
+//! each job done or failed — only while it still holds it. A job whose lease
+//! expired [`MAX_ATTEMPTS`] times is marked failed instead of being claimed
+//! again. Leases are Unix milliseconds from the workers' clocks (keep them
+//! NTP-synchronized; leases are minutes, skew is seconds).
+
+use std::time::Duration;
+
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AssertSqlSafe, Row as _};
+
+use super::{now_ms, now_rfc3339, values_clause, Result, Store};
+
+/// Claims of one job before it is given up as failed.
+pub const MAX_ATTEMPTS: i64 = 3;
+
+/// A claimed job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// The job id.
+    pub id: i64,
+    /// The document path.
+    pub path: String,
+    /// Claims so far, this one included.
+    pub attempts: i64,
+}
+
+/// Adds paths to the queue; paths already in it (in any state) are left
+/// alone. Returns how many were added.
+pub async fn enqueue(store: &Store, paths: &[String]) -> Result<u64> {
+    let mut added = 0;
+    let now = now_rfc3339();
+    for chunk in paths.chunks(1000) {
+        let sql = format!(
+            "INSERT INTO jobs (path, state, attempts, enqueued_at) VALUES {} ON CONFLICT (path) DO NOTHING",
+            values_clause(store.backend(), chunk.len(), &[false; 4], 1)
+        );
+        let mut q: Query<'_, Any, AnyArguments> = sqlx::query(AssertSqlSafe(sql));
+        for p in chunk {
+            q = q
+                .bind(p.clone())
+                .bind("queued")
+                .bind(0i64)
+                .bind(now.clone());
+        }
+        added += q.execute(store.pool()).await?.rows_affected();
+    }
+    Ok(added)
+}
+
+/// Puts failed jobs (and, with `done`, finished ones) back in the queue.
+pub async fn requeue(store: &Store, done: bool) -> Result<u64> {
+    let sql = if done {
+        "UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, attempts = 0, error = NULL
+         WHERE state IN ('failed', 'done')"
+    } else {
+        "UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL, attempts = 0, error = NULL
+         WHERE state = 'failed'"
+    };
+    Ok(sqlx::query(sql)
+        .execute(store.pool())
+        .await?
+        .rows_affected())
+}
+
+/// Claims up to `n` jobs for `worker`, holding them for `lease`.
+pub async fn claim(store: &Store, worker: &str, n: usize, lease: Duration) -> Result<Vec<Job>> {
+    let now = now_ms();
+    let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2));
+    sqlx::query(
+        "UPDATE jobs SET state = 'failed', error = 'its worker stopped (lease expired) on every attempt',
+             finished_at = $1, lease_until = NULL
+         WHERE state = 'claimed' AND lease_until < $2 AND attempts >= $3",
+    )
+    .bind(now_rfc3339())
+    .bind(now)
+    .bind(MAX_ATTEMPTS)
+    .execute(store.pool())
+    .await?;
+    let sql = format!(
+        "UPDATE jobs SET state = 'claimed', worker = $1, lease_until = $2, attempts = attempts + 1
+         WHERE id IN (
+             SELECT id FROM jobs
+             WHERE state = 'queued' OR (state = 'claimed' AND lease_until < $3)
+             ORDER BY id LIMIT $4{}
+         )
+         RETURNING id, path, attempts",
+        store.backend().skip_locked()
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(worker.to_string())
+        .bind(until)
+        .bind(now)
+        .bind(i64::try_from(n).unwrap_or(i64::MAX))
+        .fetch_all(store.pool())
+        .await?;
+    let mut jobs = rows
+        .iter()
+        .map(|r| {
+            Ok(Job {
+                id: r.try_get(0)?,
+                path: r.try_get(1)?,
+                attempts: r.try_get(2)?,
+            })
+        })
+        .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?;
+    jobs.sort_by_key(|j| j.id);
+    Ok(jobs)
+}
+
+/// Extends the lease of every job `worker` holds.
+pub async fn renew(store: &Store, worker: &str, lease: Duration) -> Result<u64> {
+    let until = now_ms().saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2));
+    Ok(
+        sqlx::query("UPDATE jobs SET lease_until = $1 WHERE worker = $2 AND state = 'claimed'")
+            .bind(until)
+            .bind(worker.to_string())
+            .execute(store.pool())
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// Marks a job done (with the document's hash) or failed (with why). False
+/// when `worker` no longer holds it (its lease expired and another worker
+/// took it over; the document's rows are stored idempotently either way).
+pub async fn finish(
+    store: &Store,
+    job: &Job,
+    worker: &str,
+    sha256: Option<&str>,
+    error: Option<&str>,
+) -> Result<bool> {
+    let state = if error.is_some() { "failed" } else { "done" };
+    let n = sqlx::query(
+        "UPDATE jobs SET state = $1, finished_at = $2, sha256 = $3, error = $4, lease_until = NULL
+         WHERE id = $5 AND worker = $6 AND state = 'claimed'",
+    )
+    .bind(state)
+    .bind(now_rfc3339())
+    .bind(sha256.map(str::to_string))
+    .bind(error.map(str::to_string))
+    .bind(job.id)
+    .bind(worker.to_string())
+    .execute(store.pool())
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Jobs by state.
+pub async fn states(store: &Store) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query("SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state")
+        .fetch_all(store.pool())
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?)
+}
+
+/// A worker name: host name and process id.
+pub fn default_worker() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    format!("{host}:{}", std::process::id())
+}

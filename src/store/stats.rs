@@ -1,0 +1,199 @@
+//! What a dataset holds: the numbers `gongkai stats` reports.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use sqlx::Row as _;
+
+use super::{Result, Store};
+use crate::recognize::PatternSet;
+
+/// Documents of one (year, kind, region).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DocumentGroup {
+    /// Fiscal year.
+    pub year: Option<i64>,
+    /// final_account | budget.
+    pub kind: Option<String>,
+    /// Region (see [`super::ingest::region_of`]).
+    pub region: Option<String>,
+    /// Documents.
+    pub documents: i64,
+}
+
+/// One table kind over the documents of a document kind.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TableCoverage {
+    /// final_account | budget.
+    pub document_kind: String,
+    /// The table kind.
+    pub table_kind: String,
+    /// Whether a complete disclosure must contain it.
+    pub required: bool,
+    /// Readable documents of that kind.
+    pub documents: i64,
+    /// Of which have the table.
+    pub found: i64,
+}
+
+/// Flags of one check and severity.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FlagGroup {
+    /// Check id.
+    pub check: String,
+    /// info | warning | error.
+    pub severity: String,
+    /// Flags.
+    pub flags: i64,
+    /// Documents with at least one.
+    pub documents: i64,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Stats {
+    /// Row counts: documents, tables, rows, amounts, narrative_facts, flags.
+    pub totals: BTreeMap<String, i64>,
+    /// Documents that could not be read, by error kind.
+    pub errors: BTreeMap<String, i64>,
+    /// Documents by year, kind and region.
+    pub documents: Vec<DocumentGroup>,
+    /// Required tables expected (readable documents × required kinds) and found.
+    pub tables_expected: i64,
+    /// Required tables found.
+    pub tables_found: i64,
+    /// Per table kind.
+    pub tables: Vec<TableCoverage>,
+    /// Flags by check.
+    pub flags: Vec<FlagGroup>,
+    /// Queue jobs by state.
+    pub jobs: BTreeMap<String, i64>,
+}
+
+/// Computes the report; `patterns` tells which tables each document kind requires.
+pub async fn stats(store: &Store, patterns: &PatternSet) -> Result<Stats> {
+    let pool = store.pool();
+    let totals: BTreeMap<String, i64> = super::ingest::counts(store)
+        .await?
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    let mut errors = BTreeMap::new();
+    for r in sqlx::query(
+        "SELECT error_kind, COUNT(*) FROM documents WHERE error_kind IS NOT NULL GROUP BY error_kind",
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        errors.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?);
+    }
+    let mut documents = Vec::new();
+    for r in sqlx::query(
+        "SELECT year, kind, region, COUNT(*) FROM documents GROUP BY year, kind, region",
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        documents.push(DocumentGroup {
+            year: r.try_get(0)?,
+            kind: r.try_get(1)?,
+            region: r.try_get(2)?,
+            documents: r.try_get(3)?,
+        });
+    }
+    documents.sort();
+
+    // Readable documents per kind, and how many of them have each table kind.
+    let mut readable: BTreeMap<String, i64> = BTreeMap::new();
+    for r in sqlx::query(
+        "SELECT kind, COUNT(*) FROM documents WHERE error_kind IS NULL AND kind IS NOT NULL GROUP BY kind",
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        readable.insert(r.try_get(0)?, r.try_get(1)?);
+    }
+    let mut having: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for r in sqlx::query(
+        "SELECT d.kind, t.kind, COUNT(DISTINCT d.id) FROM documents d JOIN tables t ON t.document_id = d.id
+         WHERE d.error_kind IS NULL AND d.kind IS NOT NULL GROUP BY d.kind, t.kind",
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        having.insert((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?);
+    }
+    let mut tables = Vec::new();
+    let (mut expected, mut found) = (0, 0);
+    let mut seen = BTreeSet::new();
+    for p in &patterns.tables {
+        let Some(dk) = super::ingest::name_of(&p.document) else {
+            continue;
+        };
+        let docs = readable.get(&dk).copied().unwrap_or(0);
+        let have = having
+            .get(&(dk.clone(), p.kind.clone()))
+            .copied()
+            .unwrap_or(0);
+        if p.required {
+            expected += docs;
+            found += have;
+        }
+        seen.insert((dk.clone(), p.kind.clone()));
+        if docs > 0 {
+            tables.push(TableCoverage {
+                document_kind: dk,
+                table_kind: p.kind.clone(),
+                required: p.required,
+                documents: docs,
+                found: have,
+            });
+        }
+    }
+    // Table kinds found that the pattern set does not list for that document kind.
+    for ((dk, tk), have) in &having {
+        if !seen.contains(&(dk.clone(), tk.clone())) {
+            tables.push(TableCoverage {
+                document_kind: dk.clone(),
+                table_kind: tk.clone(),
+                required: false,
+                documents: readable.get(dk).copied().unwrap_or(0),
+                found: *have,
+            });
+        }
+    }
+    tables.sort_by(|a, b| {
+        (&a.document_kind, !a.required, &a.table_kind).cmp(&(
+            &b.document_kind,
+            !b.required,
+            &b.table_kind,
+        ))
+    });
+
+    let mut flags = Vec::new();
+    for r in sqlx::query(
+        "SELECT check_id, severity, COUNT(*), COUNT(DISTINCT document_id) FROM flags GROUP BY check_id, severity",
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        flags.push(FlagGroup {
+            check: r.try_get(0)?,
+            severity: r.try_get(1)?,
+            flags: r.try_get(2)?,
+            documents: r.try_get(3)?,
+        });
+    }
+    flags.sort_by(|a, b| (b.flags, &a.check, &a.severity).cmp(&(a.flags, &b.check, &b.severity)));
+    let jobs = super::queue::states(store).await?.into_iter().collect();
+    Ok(Stats {
+        totals,
+        errors,
+        documents,
+        tables_expected: expected,
+        tables_found: found,
+        tables,
+        flags,
+        jobs,
+    })
+}

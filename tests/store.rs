@@ -1,0 +1,728 @@
+//! The dataset store: ingest (idempotent, replacing), exports (CSV against the
+//! golden record, Parquet read back), stats, and the shared work queue —
+//! on SQLite always, on PostgreSQL when `GONGKAI_TEST_POSTGRES_URL` is set
+//! (`.ci/run` starts a server and sets it; the role needs CREATEDB: every
+//! test works in a database of its own, dropped at the end).
+
+mod util;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use gongkai::export::{export, exporter, Filter, Format, Line};
+use gongkai::recognize::PatternSet;
+use gongkai::record::Record;
+use gongkai::store::ingest::{counts, ingest, Outcome, Tally};
+use gongkai::store::{queue, Store};
+use util::*;
+
+fn patterns() -> &'static PatternSet {
+    static P: OnceLock<PatternSet> = OnceLock::new();
+    P.get_or_init(|| PatternSet::bundled().unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// Every bundled sample, extracted once per test binary.
+fn records() -> &'static Vec<Record> {
+    static R: OnceLock<Vec<Record>> = OnceLock::new();
+    R.get_or_init(|| {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("samples"))
+            .unwrap_or_else(|e| panic!("samples: {e}"))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| x == "pdf" || x == "html" || x == "txt")
+            })
+            .collect();
+        files.sort();
+        files.iter().map(|f| extract(f)).collect()
+    })
+}
+
+fn seed_path() -> String {
+    sample("seed_changzhi_2022_final.txt").display().to_string()
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_gongkai"))
+}
+
+async fn open(db: &str) -> Store {
+    Store::open(db)
+        .await
+        .unwrap_or_else(|e| panic!("{db}: {e}"))
+}
+
+async fn ingest_all(store: &Store, fingerprint: &str) -> Tally {
+    let mut tally = Tally::default();
+    for r in records() {
+        let o = ingest(store, r, fingerprint)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", r.source.path));
+        tally.add(&o);
+    }
+    tally
+}
+
+async fn export_to(store: &Store, format: Format, filter: &Filter, path: &Path) -> u64 {
+    let file = std::fs::File::create(path).unwrap_or_else(|e| panic!("{e}"));
+    let mut ex =
+        exporter(format, Box::new(std::io::BufWriter::new(file))).unwrap_or_else(|e| panic!("{e}"));
+    let n = export(store, filter, ex.as_mut())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    ex.finish().unwrap_or_else(|e| panic!("{e}"));
+    n
+}
+
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut rd = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{e}"));
+    let headers = rd.headers().unwrap_or_else(|e| panic!("{e}")).clone();
+    rd.records()
+        .map(|r| {
+            let r = r.unwrap_or_else(|e| panic!("{e}"));
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Ingesting every sample twice leaves the same rows; a newer pattern set
+/// replaces each document's rows and leaves the same counts again.
+async fn check_idempotent(db: &str) {
+    let store = open(db).await;
+    let first = ingest_all(&store, &patterns().fingerprint).await;
+    let after_first = counts(&store).await.unwrap_or_else(|e| panic!("{e}"));
+    let second = ingest_all(&store, &patterns().fingerprint).await;
+    let after_second = counts(&store).await.unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("{db}: first {first}; second {second}; rows {after_first:?}");
+    assert_eq!(after_first, after_second);
+    let n = records().len();
+    assert_eq!(first.new + first.skipped, n, "{first}");
+    assert_eq!(second.unchanged + second.skipped, n, "{second}");
+    assert_eq!(
+        after_first[0],
+        ("documents", first.new as i64),
+        "one document per content hash"
+    );
+    assert!(after_first.iter().all(|(_, c)| *c > 0), "{after_first:?}");
+
+    let third = ingest_all(&store, "another pattern set").await;
+    assert_eq!(third.replaced, first.new, "{third}");
+    assert_eq!(counts(&store).await.unwrap_or_default(), after_first);
+    // The same document seen at another path is the same document.
+    let mut moved = records()[0].clone();
+    moved.source.path = "elsewhere/copy.pdf".into();
+    let o = ingest(&store, &moved, "another pattern set").await;
+    assert_eq!(o.ok(), Some(Outcome::Unchanged));
+    assert_eq!(counts(&store).await.unwrap_or_default(), after_first);
+    // An older gongkai never overwrites a newer extraction.
+    assert!(gongkai::store::ingest::newer(
+        "99.0.0",
+        gongkai::store::TOOL_VERSION
+    ));
+    store.close().await;
+}
+
+/// Every row value of every golden table is a CSV line with the right table
+/// kind, code, line, name, side, column key and amount.
+async fn check_golden_csv(db: &str, dir: &Path) {
+    let store = open(db).await;
+    ingest_all(&store, &patterns().fingerprint).await;
+    let path = dir.join("dataset.csv");
+    let n = export_to(&store, Format::Csv, &Filter::default(), &path).await;
+    let lines = read_csv(&path);
+    assert_eq!(lines.len() as u64, n);
+    let seed = seed_path();
+    let mut got: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+    for l in lines.iter().filter(|l| l["source"] == seed) {
+        assert_eq!(l["unit"], "长治市政务服务中心");
+        assert_eq!(l["region"], "长治市");
+        assert_eq!(l["year"], "2022");
+        assert_eq!(l["document_kind"], "final_account");
+        let value = if l["amount_yuan"].is_empty() {
+            &l["count"]
+        } else {
+            &l["amount_yuan"]
+        };
+        let key = ["table_kind", "code", "line", "name", "side", "column_key"]
+            .iter()
+            .map(|k| l[*k].clone())
+            .chain([value.clone()])
+            .collect::<Vec<_>>();
+        *got.entry(key).or_default() += 1;
+    }
+    let golden = golden();
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    let mut cells = 0;
+    let mut missing = Vec::new();
+    for t in golden["tables"].as_array().into_iter().flatten() {
+        for r in t["rows"].as_array().into_iter().flatten() {
+            for (key, v) in r["values"].as_object().into_iter().flatten() {
+                cells += 1;
+                let want = vec![
+                    s(&t["kind"]),
+                    s(&r["code"]),
+                    s(&r["line"]),
+                    s(&r["name"]),
+                    s(&r["side"]),
+                    key.clone(),
+                    s(v),
+                ];
+                match got.get_mut(&want) {
+                    Some(c) if *c > 0 => *c -= 1,
+                    _ => missing.push(want),
+                }
+            }
+        }
+    }
+    assert_eq!(cells, 239, "golden cells");
+    assert!(
+        missing.is_empty(),
+        "{} of {cells} golden cells not in the CSV, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    // Filters.
+    let none = Filter {
+        year: Some(1999),
+        ..Filter::default()
+    };
+    assert_eq!(
+        export_to(&store, Format::Csv, &none, &dir.join("none.csv")).await,
+        0
+    );
+    assert_eq!(read_csv(&dir.join("none.csv")).len(), 0);
+    let unit = Filter {
+        year: Some(2022),
+        kind: Some("final_account".into()),
+        unit: Some("政务服务".into()),
+    };
+    let m = export_to(&store, Format::Csv, &unit, &dir.join("unit.csv")).await;
+    assert!(m > 0 && m <= n);
+    let budget = Filter {
+        kind: Some("budget".into()),
+        ..Filter::default()
+    };
+    assert_eq!(
+        export_to(&store, Format::Jsonl, &budget, &dir.join("b.jsonl")).await,
+        0
+    );
+    store.close().await;
+}
+
+/// A Parquet export read back has the same lines as the JSON Lines export.
+async fn check_parquet(db: &str, dir: &Path) {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::RowAccessor;
+    let store = open(db).await;
+    ingest_all(&store, &patterns().fingerprint).await;
+    let pq = dir.join("dataset.parquet");
+    let js = dir.join("dataset.jsonl");
+    let n = export_to(&store, Format::Parquet, &Filter::default(), &pq).await;
+    let m = export_to(&store, Format::Jsonl, &Filter::default(), &js).await;
+    assert_eq!(n, m);
+    let want: Vec<serde_json::Value> = std::fs::read_to_string(&js)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    let file = std::fs::File::open(&pq).unwrap_or_else(|e| panic!("{e}"));
+    let reader = SerializedFileReader::new(file).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(reader.metadata().file_metadata().num_rows() as u64, n);
+    let mut got = Vec::new();
+    for row in reader.get_row_iter(None).unwrap_or_else(|e| panic!("{e}")) {
+        let row = row.unwrap_or_else(|e| panic!("{e}"));
+        let mut o = serde_json::Map::new();
+        for (i, name) in gongkai::export::COLUMNS.iter().enumerate() {
+            let v = match *name {
+                "year" => row
+                    .get_long(i)
+                    .map(serde_json::Value::from)
+                    .unwrap_or(serde_json::Value::Null),
+                "flags" | "document_flags" => {
+                    serde_json::Value::from(row.get_long(i).unwrap_or_else(|e| panic!("{e}")))
+                }
+                _ => row
+                    .get_string(i)
+                    .map(|s| serde_json::Value::from(s.as_str()))
+                    .unwrap_or(serde_json::Value::Null),
+            };
+            o.insert(name.to_string(), v);
+        }
+        got.push(serde_json::Value::Object(o));
+    }
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(g, w, "line {i}");
+    }
+    // Exact amounts survive: 8638621.12 as text, not a float.
+    assert!(got
+        .iter()
+        .any(|l| l["amount_yuan"] == serde_json::json!("8638621.12")));
+    let _: Line = Line::default();
+    store.close().await;
+}
+
+/// Two claimers at once never get the same job; together they get all.
+async fn check_claims_disjoint(db: &str) {
+    let store = open(db).await;
+    let paths: Vec<String> = (0..60).map(|i| format!("/nowhere/doc{i:03}.pdf")).collect();
+    assert_eq!(queue::enqueue(&store, &paths).await.unwrap_or(0), 60);
+    assert_eq!(queue::enqueue(&store, &paths).await.unwrap_or(99), 0);
+    let work = |name: &'static str| {
+        let db = db.to_string();
+        async move {
+            let store = open(&db).await;
+            let mut mine = Vec::new();
+            loop {
+                let jobs = queue::claim(&store, name, 3, Duration::from_secs(60))
+                    .await
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                if jobs.is_empty() {
+                    break;
+                }
+                for j in &jobs {
+                    assert_eq!(j.attempts, 1, "{j:?} claimed twice");
+                    let held = queue::finish(&store, j, name, None, None).await;
+                    assert_eq!(held.ok(), Some(true));
+                }
+                mine.extend(jobs.into_iter().map(|j| j.id));
+            }
+            store.close().await;
+            mine
+        }
+    };
+    let (a, b) = tokio::join!(tokio::spawn(work("a")), tokio::spawn(work("b")));
+    let (a, b) = (a.unwrap_or_default(), b.unwrap_or_default());
+    let mut all: Vec<i64> = a.iter().chain(&b).copied().collect();
+    all.sort_unstable();
+    let len = all.len();
+    all.dedup();
+    assert_eq!(len, all.len(), "a job was claimed by both workers");
+    assert_eq!(all.len(), 60, "a {} + b {}", a.len(), b.len());
+    eprintln!("{db}: worker a took {}, b took {}", a.len(), b.len());
+    let states = queue::states(&store).await.unwrap_or_default();
+    assert_eq!(states, vec![("done".to_string(), 60)]);
+    store.close().await;
+}
+
+/// A worker that dies holding jobs loses them when its lease expires; a
+/// live worker (the real `extract --queue`) takes them over and stores them.
+async fn check_lease_takeover(db: &str, dir: &Path) {
+    let store = open(db).await;
+    let out = bin()
+        .args(["enqueue", "--db", db])
+        .arg(root().join("samples"))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dead = queue::claim(&store, "dead", 3, Duration::from_millis(500))
+        .await
+        .unwrap_or_default();
+    assert_eq!(dead.len(), 3);
+    // Still held: nobody else gets them.
+    let early = queue::claim(&store, "early", 100, Duration::from_secs(60))
+        .await
+        .unwrap_or_default();
+    assert!(early.iter().all(|j| !dead.iter().any(|d| d.id == j.id)));
+    for j in &early {
+        assert_eq!(
+            queue::finish(&store, j, "early", None, None).await.ok(),
+            Some(true)
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let out = bin()
+        .args([
+            "extract", "--db", db, "--queue", "--batch", "2", "--worker", "alive",
+        ])
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = sqlx::query("SELECT path, state, worker, attempts FROM jobs ORDER BY id")
+        .fetch_all(store.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    use sqlx::Row as _;
+    for r in &rows {
+        let path: String = r.try_get(0).unwrap_or_default();
+        let state: String = r.try_get(1).unwrap_or_default();
+        let worker: String = r.try_get(2).unwrap_or_default();
+        let attempts: i64 = r.try_get(3).unwrap_or_default();
+        if dead.iter().any(|d| d.path == path) {
+            assert_eq!((worker.as_str(), attempts), ("alive", 2), "{path}");
+            assert!(state == "done" || state == "failed", "{path}: {state}");
+        } else {
+            assert_eq!((worker.as_str(), attempts), ("early", 1), "{path}");
+        }
+    }
+    // The dead worker, come back, cannot finish what it lost.
+    assert_eq!(
+        queue::finish(&store, &dead[0], "dead", None, None)
+            .await
+            .ok(),
+        Some(false)
+    );
+    let docs = counts(&store).await.unwrap_or_default();
+    assert_eq!(docs[0].1, 3, "the three taken-over documents are stored");
+    store.close().await;
+}
+
+/// Two `extract --queue` processes started at once drain the queue with no
+/// document processed twice.
+async fn check_two_worker_processes(db: &str, dir: &Path) {
+    let store = open(db).await;
+    let out = bin()
+        .args(["enqueue", "--db", db])
+        .arg(root().join("samples"))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let spawn = |name: &str| {
+        bin()
+            .args([
+                "extract", "--db", db, "--queue", "--batch", "1", "--jobs", "1",
+            ])
+            .args(["--worker", name])
+            .current_dir(dir)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let (w1, w2) = (spawn("w1"), spawn("w2"));
+    for w in [w1, w2] {
+        let out = w.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    use sqlx::Row as _;
+    let rows = sqlx::query("SELECT worker, attempts, state FROM jobs")
+        .fetch_all(store.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut by: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &rows {
+        let worker: String = r.try_get(0).unwrap_or_default();
+        let attempts: i64 = r.try_get(1).unwrap_or_default();
+        let state: String = r.try_get(2).unwrap_or_default();
+        assert_eq!(attempts, 1, "a job was processed twice");
+        assert!(state == "done" || state == "failed");
+        *by.entry(worker).or_default() += 1;
+    }
+    eprintln!("{db}: jobs per worker {by:?}");
+    assert_eq!(rows.len(), records().len());
+    let docs = counts(&store).await.unwrap_or_default();
+    let hashed = records()
+        .iter()
+        .filter(|r| !r.source.sha256.is_empty())
+        .count();
+    assert_eq!(docs[0].1 as usize, hashed);
+    store.close().await;
+}
+
+async fn check_stats(db: &str) {
+    let store = open(db).await;
+    ingest_all(&store, &patterns().fingerprint).await;
+    let s = gongkai::store::stats::stats(&store, patterns())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.totals["documents"], records().len() as i64);
+    assert!(s.tables_expected > 0 && s.tables_found > 0);
+    assert!(s.tables_found <= s.tables_expected);
+    assert!(s
+        .documents
+        .iter()
+        .any(|g| g.year == Some(2022) && g.region.as_deref() == Some("长治市")));
+    store.close().await;
+}
+
+fn sqlite(dir: &tempfile::TempDir) -> String {
+    dir.path().join("dataset.sqlite").display().to_string()
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn sqlite_ingest_is_idempotent() {
+    let d = tmp();
+    rt().block_on(check_idempotent(&sqlite(&d)));
+}
+
+#[test]
+fn sqlite_csv_has_every_golden_cell() {
+    let d = tmp();
+    rt().block_on(check_golden_csv(&sqlite(&d), d.path()));
+}
+
+#[test]
+fn sqlite_parquet_reads_back() {
+    let d = tmp();
+    rt().block_on(check_parquet(&sqlite(&d), d.path()));
+}
+
+#[test]
+fn sqlite_stats() {
+    let d = tmp();
+    rt().block_on(check_stats(&sqlite(&d)));
+}
+
+#[test]
+fn sqlite_claims_are_disjoint() {
+    let d = tmp();
+    let db = sqlite(&d);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .block_on(check_claims_disjoint(&db));
+}
+
+#[test]
+fn sqlite_dead_worker_lease_is_taken_over() {
+    let d = tmp();
+    rt().block_on(check_lease_takeover(&sqlite(&d), d.path()));
+}
+
+/// The README's main job: extract the samples into the store, twice, then export.
+#[test]
+fn cli_extract_to_store_and_export() {
+    let d = tmp();
+    let db = sqlite(&d);
+    for _ in 0..2 {
+        let out = bin()
+            .arg("extract")
+            .arg(root().join("samples"))
+            .args(["--db", &db])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "no JSON on stdout with --db");
+        eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let csv = d.path().join("dataset.csv");
+    let out = bin()
+        .args(["export", "--db", &db, "--format", "csv", "-o"])
+        .arg(&csv)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = read_csv(&csv);
+    assert!(lines.len() > 1000, "{} lines", lines.len());
+    let out = bin()
+        .args(["stats", "--db", &db])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("documents by year, kind, region"), "{text}");
+    assert!(text.contains("2022  final_account  长治市"), "{text}");
+    let out = bin()
+        .args(["stats", "--json", "--db", &db])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v["totals"]["documents"], records().len());
+    let out = bin()
+        .args(["export", "--db"])
+        .arg(d.path().join("missing.sqlite"))
+        .args(["--format", "csv"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+// PostgreSQL: the same checks, each in a database of its own.
+
+fn postgres_url() -> Option<String> {
+    match std::env::var("GONGKAI_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            eprintln!("skipping: GONGKAI_TEST_POSTGRES_URL is not set (see .ci/run)");
+            None
+        }
+    }
+}
+
+/// A fresh database on the test server, dropped when the guard goes.
+struct PgDb {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl PgDb {
+    fn new(admin: &str, test: &str) -> PgDb {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let name = format!(
+            "gongkai_{test}_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let mut url = url::Url::parse(admin).unwrap_or_else(|e| panic!("{e}"));
+        url.set_path(&format!("/{name}"));
+        let sql = format!("CREATE DATABASE {name}");
+        rt().block_on(async {
+            use sqlx::Connection;
+            sqlx::any::install_default_drivers();
+            let mut c = sqlx::AnyConnection::connect(admin)
+                .await
+                .unwrap_or_else(|e| panic!("{admin}: {e}"));
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .unwrap_or_else(|e| panic!("CREATE DATABASE (the role needs CREATEDB): {e}"));
+            let _ = c.close().await;
+        });
+        PgDb {
+            admin: admin.to_string(),
+            name,
+            url: url.to_string(),
+        }
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let admin = self.admin.clone();
+        let _ = std::thread::spawn(move || {
+            rt().block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut c) = sqlx::AnyConnection::connect(&admin).await {
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut c)
+                        .await;
+                    let _ = c.close().await;
+                }
+            })
+        })
+        .join();
+    }
+}
+
+#[test]
+fn postgres_ingest_is_idempotent() {
+    let Some(admin) = postgres_url() else { return };
+    let db = PgDb::new(&admin, "idem");
+    rt().block_on(check_idempotent(&db.url));
+}
+
+#[test]
+fn postgres_csv_has_every_golden_cell() {
+    let Some(admin) = postgres_url() else { return };
+    let db = PgDb::new(&admin, "csv");
+    let d = tmp();
+    rt().block_on(check_golden_csv(&db.url, d.path()));
+}
+
+#[test]
+fn postgres_parquet_reads_back() {
+    let Some(admin) = postgres_url() else { return };
+    let db = PgDb::new(&admin, "pq");
+    let d = tmp();
+    rt().block_on(check_parquet(&db.url, d.path()));
+}
+
+#[test]
+fn postgres_stats() {
+    let Some(admin) = postgres_url() else { return };
+    let db = PgDb::new(&admin, "stats");
+    rt().block_on(check_stats(&db.url));
+}
+
+#[test]
+fn postgres_claims_are_disjoint() {
+    let Some(admin) = postgres_url() else { return };
+    let db = PgDb::new(&admin, "claims");
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .block_on(check_claims_disjoint(&db.url));
+}
+
+#[test]
+fn postgres_two_workers_split_the_queue() {
+    let Some(admin) = postgres_url() else { return };
+    let db = PgDb::new(&admin, "workers");
+    let d = tmp();
+    rt().block_on(check_two_worker_processes(&db.url, d.path()));
+}
+
+#[test]
+fn postgres_dead_worker_lease_is_taken_over() {
+    let Some(admin) = postgres_url() else { return };
+    let db = PgDb::new(&admin, "lease");
+    let d = tmp();
+    rt().block_on(check_lease_takeover(&db.url, d.path()));
+}
+
+#[test]
+fn postgres_workers_migrate_at_once() {
+    let Some(admin) = postgres_url() else { return };
+    let db = PgDb::new(&admin, "migrate");
+    let url = db.url.clone();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .block_on(async move {
+            let opens: Vec<_> = (0..4)
+                .map(|_| {
+                    let u = url.clone();
+                    tokio::spawn(async move { Store::open(&u).await.map(|_| ()) })
+                })
+                .collect();
+            for o in opens {
+                let r = o.await.unwrap_or_else(|e| panic!("{e}"));
+                assert!(r.is_ok(), "{r:?}");
+            }
+        });
+}
