@@ -134,7 +134,13 @@ fn cell(table: &Table, row: &Row, column: &str) -> Cell {
 /// that column (the relation does not apply to this layout).
 pub(crate) fn resolve(tables: &[Table], r: &Reference) -> Option<Vec<Cell>> {
     let table = find_table(tables, &r.table)?;
-    if !table.empty && !table.columns.iter().any(|c| c.key == r.column) {
+    // A column printed only on the other side of a two-sided table is not
+    // printed on this one.
+    let printed = table
+        .columns
+        .iter()
+        .any(|c| c.key == r.column && (r.side.is_none() || c.side.is_none() || c.side == r.side));
+    if !table.empty && !printed {
         return None;
     }
     let rows: Vec<&Row> = table
@@ -143,12 +149,22 @@ pub(crate) fn resolve(tables: &[Table], r: &Reference) -> Option<Vec<Cell>> {
         .filter(|row| r.side.is_none() || row.side == r.side)
         .collect();
     let selected: Vec<&Row> = match &r.rows {
-        RowSel::Line(id) => rows
-            .iter()
-            .copied()
-            .filter(|row| row.line.as_deref() == Some(id.as_str()))
-            .take(1)
-            .collect(),
+        RowSel::Line(id) => {
+            // A line printed in several side-by-side blocks (支出合计 under
+            // both expenditure blocks) is the one that holds the amount.
+            let named: Vec<&Row> = rows
+                .iter()
+                .copied()
+                .filter(|row| row.line.as_deref() == Some(id.as_str()))
+                .collect();
+            named
+                .iter()
+                .copied()
+                .find(|row| row.values.contains_key(&r.column))
+                .or_else(|| named.first().copied())
+                .into_iter()
+                .collect()
+        }
         RowSel::Code(c) => rows
             .iter()
             .copied()
@@ -292,6 +308,16 @@ fn column_sum(tables: &[Table], rule: &ColumnSum, flags: &mut Vec<Flag>) {
     let Some(table) = find_table(tables, &rule.table) else {
         return;
     };
+    // A layout that prints the total but none of the parts (or no total)
+    // does not state the relation.
+    let printed = |key: &str| table.columns.iter().any(|c| c.key == key);
+    let part_printed = rule
+        .parts
+        .iter()
+        .any(|p| printed(p.strip_prefix('-').unwrap_or(p)));
+    if !printed(&rule.total) || !part_printed || !rule.requires.iter().all(|k| printed(k)) {
+        return;
+    }
     for row in &table.rows {
         let mut found = Sum::default();
         found.add(&cell(table, row, &rule.total), false);

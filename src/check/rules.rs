@@ -17,6 +17,10 @@ pub struct ColumnSum {
     pub total: String,
     /// The part column keys.
     pub parts: Vec<String>,
+    /// The relation applies only to layouts that print every one of these
+    /// columns (e.g. 人员经费 and 公用经费 printed without a 基本支出 subtotal).
+    #[serde(default)]
+    pub requires: Vec<String>,
     /// Highest severity this relation may raise.
     #[serde(default)]
     pub cap: Option<Severity>,

@@ -44,6 +44,14 @@ pub fn join_split_code(parts: &[&str], context: Option<&str>) -> Option<String> 
             }
             break;
         }
+        // A 款/项 part whose leading zero was dropped by a spreadsheet ("2" for "02").
+        let padded;
+        let part = if i > 0 && part.len() + 1 == width && part.chars().all(|c| c.is_ascii_digit()) {
+            padded = format!("0{part}");
+            &padded
+        } else {
+            part
+        };
         if part.len() != width || !part.chars().all(|c| c.is_ascii_digit()) {
             // A whole code in the first column ("2010301").
             if i == 0 && compact_code(part).is_some() {
@@ -99,6 +107,11 @@ mod tests {
         assert_eq!(
             join_split_code(&["2010601", "", ""], None).as_deref(),
             Some("2010601")
+        );
+        // A leading zero dropped by a spreadsheet.
+        assert_eq!(
+            join_split_code(&["301", "2", ""], None).as_deref(),
+            Some("30102")
         );
         assert_eq!(join_split_code(&["", "", ""], None), None);
         assert_eq!(parent_code("2010601").as_deref(), Some("20106"));

@@ -265,6 +265,23 @@ pub fn analyse(grid: &Grid, pattern: &TablePattern, common: &Common) -> Header {
         })
         .collect();
     let mut roles: Vec<Role> = paths.iter().map(|p| role_of(p, pattern, common)).collect();
+    // A name heading over two columns whose merge went undetected: a column
+    // with no heading right of the name column, holding text and never an
+    // amount, is part of the name (category | item).
+    for c in 1..width {
+        if roles[c] == Role::Unknown && paths[c].is_empty() && roles[c - 1] == Role::Name {
+            let cells: Vec<String> = grid.rows[rows..]
+                .iter()
+                .filter_map(|r| r.get(c))
+                .filter(|cell| cell.origin)
+                .map(|cell| squash(&cell.text))
+                .filter(|t| !t.is_empty())
+                .collect();
+            if !cells.is_empty() && cells.iter().all(|t| parse_amount(t).is_none()) {
+                roles[c] = Role::Name;
+            }
+        }
+    }
     apply_groups(&mut roles, &paths, pattern);
     let blocks = split_blocks(&roles, &paths, pattern);
     Header {

@@ -133,6 +133,8 @@ struct Walker<'a> {
     pending: Option<Pending>,
     open: Option<Open>,
     tables: Vec<Table>,
+    /// The previous text line (squashed) when no grid came after it.
+    last_line: Option<String>,
 }
 
 impl<'a> Walker<'a> {
@@ -142,6 +144,7 @@ impl<'a> Walker<'a> {
             pending: None,
             open: None,
             tables: Vec::new(),
+            last_line: None,
         }
     }
 
@@ -158,7 +161,21 @@ impl<'a> Walker<'a> {
         if line.contains("....") || line.contains("……") || line.contains("···") {
             return;
         }
-        if let Some((pattern, title, label)) = self.match_title(&line) {
+        // A title wrapped over two lines ("公开09表:一般公共预算“三公”经费、
+        // 会议费、培训费" + "支出预算表"): the joined lines win when they match
+        // a longer title than the last line alone.
+        let joined = self.last_line.take().and_then(|prev| {
+            let both = format!("{prev}{line}");
+            let (p, _, l) = self.match_title(&both)?;
+            let len = self.title_match_len(&both, p)?;
+            let alone = self
+                .match_title(&line)
+                .and_then(|(q, _, _)| self.title_match_len(&line, q))
+                .unwrap_or(0);
+            (len > alone).then_some((p, both, l))
+        });
+        self.last_line = Some(line.clone());
+        if let Some((pattern, title, label)) = joined.or_else(|| self.match_title(&line)) {
             self.close_pending();
             self.close_open();
             let common = self.common();
@@ -284,7 +301,27 @@ impl<'a> Walker<'a> {
         best.map(|(i, _)| (i, line.to_string(), label))
     }
 
+    /// The length of the title match of pattern `p` in `line` (labels and
+    /// enumeration removed as in [`Self::match_title`]).
+    fn title_match_len(&self, line: &str, p: usize) -> Option<usize> {
+        let common = self.common();
+        let mut rest = line.to_string();
+        if let Some(m) = common.label_in_title.0.iter().find_map(|r| r.find(&rest)) {
+            if m.as_str().len() < rest.len() {
+                rest = format!("{}{}", &rest[..m.start()], &rest[m.end()..]);
+            }
+        }
+        let rest = header::strip_enumeration(&rest, common);
+        self.patterns
+            .tables
+            .get(p)?
+            .titles
+            .longest(&rest)
+            .map(|m| m.as_str().chars().count())
+    }
+
     fn grid(&mut self, grid: &Grid) {
+        self.last_line = None;
         let patterns = self.patterns;
         if let Some(p) = self.pending.take() {
             self.close_open();
