@@ -276,10 +276,7 @@ fn jiangsu_cppcc_office_2019_tables() {
     );
 }
 
-// ---- Known gaps: the target, not yet reached ---------------------------------
-
 #[test]
-#[ignore = "2017 layout: the 收支预算总表 expenditure total is not yet matched to its class rows"]
 fn jiangsu_npc_office_2017() {
     check(
         "raw/open-budget-jiangsu/江苏省人大办公厅/江苏省人大办公厅2017年度预算公开.pdf",
@@ -289,7 +286,6 @@ fn jiangsu_npc_office_2017() {
 }
 
 #[test]
-#[ignore = "2017 layout: 收入预算总表 subtotal rows not yet named"]
 fn jiangsu_procuratorate_2017() {
     check(
         "raw/open-budget-jiangsu/江苏省人民检察院/2017年省检察院部门预算.pdf",
@@ -299,7 +295,6 @@ fn jiangsu_procuratorate_2017() {
 }
 
 #[test]
-#[ignore = "表十一 (三公) prints no title text the recognizer can use"]
 fn jiangsu_cppcc_office_2017_tables() {
     check(
         "raw/open-budget-jiangsu/江苏省政协办公厅/2017年度部门预算公开表.pdf",
@@ -308,18 +303,101 @@ fn jiangsu_cppcc_office_2017_tables() {
     );
 }
 
+// ---- Universities (西南大学) ---------------------------------------------------
+
+const UNIVERSITY: &[&str] = &[
+    "budget_summary",
+    "budget_income",
+    "budget_expenditure",
+    "budget_appropriation_expenditure",
+];
+
 #[test]
-#[ignore = "university template: 收支预算总表 / 收入预算表 layouts not yet mapped"]
-fn swu_2024_department_budget() {
+fn swu_2021_department_budget() {
     check(
-        "raw/swu-xinan-daxue/27_swu_2024_department_budget__download.jsp.pdf",
-        &[
-            "budget_summary",
-            "budget_income",
-            "budget_expenditure",
-            "budget_appropriation_expenditure",
-            "budget_performance_targets",
-        ],
+        "raw/swu-xinan-daxue/04_swu_2021_department_budget.pdf",
+        UNIVERSITY,
         &[],
     );
+}
+
+/// 收入预算表 row 2050202 小学教育 prints 本年收入合计 9,645.51 万元, but its
+/// sources add up to 9,646.01 (上年结转 14.33, 财政拨款 8,201.15, 事业收入 0.50,
+/// 使用非财政拨款结余 1,430.03); 20502 普通教育's 520,603.91 agrees with the
+/// parts, so it is 0.50 万元 more than its three 项 as printed.
+#[test]
+fn swu_2023_department_budget_with_true_findings() {
+    let mut kinds = UNIVERSITY.to_vec();
+    kinds.push("budget_performance_targets");
+    check(
+        "raw/swu-xinan-daxue/20_swu_2023_department_budget__download.jsp.pdf",
+        &kinds,
+        &[
+            "budget_income.total_is_sum_of_sources 2050202",
+            "budget.hierarchy 20502",
+        ],
+    );
+}
+
+#[test]
+fn swu_2024_department_budget() {
+    let mut kinds = UNIVERSITY.to_vec();
+    kinds.push("budget_performance_targets");
+    check(
+        "raw/swu-xinan-daxue/27_swu_2024_department_budget__download.jsp.pdf",
+        &kinds,
+        &[],
+    );
+}
+
+/// The university final account (高等学校…决算表) maps onto the final-account kinds.
+#[test]
+fn swu_2023_final_account_kinds() {
+    let Some(root) = corpus() else { return };
+    let r = extract(&root.join("raw/swu-xinan-daxue/21_swu_2023_final_accounts__download.jsp.pdf"));
+    assert_eq!(r.document.kind, Some(DocumentKind::FinalAccount));
+    let kinds: Vec<&str> = r.tables.iter().map(|t| t.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "income_expenditure_summary",
+            "income",
+            "expenditure",
+            "general_budget_expenditure"
+        ]
+    );
+    let gbe = r
+        .tables
+        .iter()
+        .find(|t| t.kind == "general_budget_expenditure");
+    let keys: Vec<&str> = gbe
+        .map(|t| t.columns.iter().map(|c| c.key.as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        keys,
+        ["total", "basic", "project", "project_capital_construction"]
+    );
+}
+
+// ---- Jiangsu narrative PDFs (the tables come as a separate PDF) -------------
+
+/// The 部门预算 / 预算公开文件 PDFs of a two-PDF set print the tables only in
+/// the companion 公开表 PDF (or as images): read as budgets, no tables.
+#[test]
+fn jiangsu_narrative_pdfs_have_no_table_grids() {
+    let Some(root) = corpus() else { return };
+    for rel in [
+        "江苏省人大办公厅/江苏省人大常委会2019年度部门预算公开.pdf",
+        "江苏省委办公厅/江苏省委办公厅2017年部门预算.pdf",
+        "江苏省委办公厅/江苏省委办公厅2018年度部门预算公开文件.pdf",
+        "江苏省委办公厅/江苏省委办公厅2019年度部门预算公开文件.pdf",
+        "江苏省政协办公厅/江苏省政协办公厅2017年度部门预算.pdf",
+        "江苏省政协办公厅/江苏省政协办公厅2018年度部门预算.pdf",
+        "江苏省政协办公厅/江苏省政协办公厅2019年度部门预算.pdf",
+    ] {
+        let r = extract(&root.join("raw/open-budget-jiangsu").join(rel));
+        assert!(r.error.is_none(), "{rel}: {:?}", r.error);
+        assert_eq!(r.document.kind, Some(DocumentKind::Budget), "{rel}");
+        assert!(r.tables.is_empty(), "{rel}: {} tables", r.tables.len());
+    }
 }

@@ -457,7 +457,9 @@ fn equal(tables: &[Table], rule: &Equal, flags: &mut Vec<Flag>) {
                 }
             }
         }
-        if rule.skip_if_parts_absent && !any_right_row {
+        if (rule.skip_if_parts_absent && !any_right_row)
+            || (rule.skip_if_left_absent && !sums[0].any)
+        {
             continue;
         }
         let [found, expected] = sums;

@@ -52,6 +52,9 @@ pub struct Equal {
     /// Skip when no right-hand row exists at all (a layout that does not print the detail).
     #[serde(default)]
     pub skip_if_parts_absent: bool,
+    /// Skip when no left-hand cell holds a value (a layout that does not print that total).
+    #[serde(default)]
+    pub skip_if_left_absent: bool,
     /// Highest severity this relation may raise.
     #[serde(default)]
     pub cap: Option<Severity>,

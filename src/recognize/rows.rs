@@ -71,14 +71,74 @@ impl RowReader {
                 }
                 continue;
             }
-            let partials: Vec<Partial> = header
+            let mut partials: Vec<Partial> = header
                 .blocks
                 .iter()
                 .enumerate()
                 .map(|(b, block)| self.read_block(b, row, block, header, pattern, common, unit))
                 .collect();
+            partials.retain(|p| !self.continues_name(p, out, pattern, common));
             out.extend(merge_carried(partials));
         }
+    }
+
+    /// A name wrapped onto the next row of a narrow column ("八、社会保障和就"
+    /// then "业支出", nothing else on that row): when the joined name is a
+    /// named line or a function class the previous row of the block is not,
+    /// the fragment completes that row's name and is no row of its own.
+    fn continues_name(
+        &mut self,
+        p: &Partial,
+        out: &mut [BlockRow],
+        pattern: &TablePattern,
+        common: &Common,
+    ) -> bool {
+        if !p.has_label || p.has_value_cells || p.row.code.is_some() || p.row.line.is_some() {
+            return false;
+        }
+        let Some(name) = p.row.name.as_deref() else {
+            return false;
+        };
+        if strip_enumeration(name, common).len() < name.len() {
+            return false;
+        }
+        let Some((_, prev)) = out.iter_mut().rev().find(|(b, _)| *b == p.block) else {
+            return false;
+        };
+        if prev.code.is_some() || prev.line.is_some() || prev.side != p.row.side {
+            return false;
+        }
+        let Some(prev_name) = prev.name.as_deref() else {
+            return false;
+        };
+        let joined = format!("{prev_name}{name}");
+        let stripped = strip_enumeration(&joined, common);
+        let side = prev.side;
+        if let Some(l) = pattern
+            .lines
+            .iter()
+            .chain(common.lines.iter())
+            .find(|l| l.matches(&stripped, side, &self.seen_lines))
+        {
+            prev.line = Some(l.id.clone());
+            self.seen_lines.push((side, l.id.clone()));
+        } else if pattern.name_codes {
+            let Some(code) = common
+                .function_classes
+                .iter()
+                .find(|(_, names)| names.is_match(&stripped))
+                .map(|(c, _)| c.clone())
+            else {
+                return false;
+            };
+            prev.level = code_level(&code);
+            prev.parent = parent_code(&code);
+            prev.code = Some(code);
+        } else {
+            return false;
+        }
+        prev.name = Some(joined);
+        true
     }
 
     /// Section rows printed in the header ("一、政府采购情况") open the
