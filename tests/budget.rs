@@ -401,3 +401,17 @@ fn jiangsu_narrative_pdfs_have_no_table_grids() {
         assert!(r.tables.is_empty(), "{rel}: {} tables", r.tables.len());
     }
 }
+
+// ---- The XLS template (tianbaoxitong, XX placeholders, no values) -------------
+
+#[test]
+fn shanghai_xls_template_all_table_sheets_empty() {
+    let Some(r) = check("raw/tianbaoxitong/budget_template.xls", SHANGHAI, &[]) else {
+        return;
+    };
+    assert_eq!(r.document.scope, Some(gongkai::record::Scope::Unit));
+    assert_eq!(r.tables.len(), SHANGHAI.len());
+    for t in &r.tables {
+        assert!(t.empty, "{} holds values", t.kind);
+    }
+}
