@@ -5,14 +5,14 @@
 //! spreadsheets and plain text produce [`Block`]s directly. Recognition only
 //! ever sees blocks, so one set of patterns serves every format.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One glyph as drawn on a PDF page.
 ///
 /// Coordinates are in PDF points with the origin at the top-left corner of
 /// the page and y growing downwards; `(x0, y0)` is the top-left and `(x1, y1)`
 /// the bottom-right corner of the glyph box.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Glyph {
     /// The text the glyph maps to (usually one character, NFKC-normalized).
     pub text: String,
@@ -31,7 +31,7 @@ pub struct Glyph {
 /// A drawn ruling segment (a stroked line or a thin filled rectangle), in the
 /// same coordinates as [`Glyph`]. Horizontal rules have `y0 == y1`, vertical
 /// ones `x0 == x1`; `x0 <= x1` and `y0 <= y1` always hold.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
     /// Left end.
     pub x0: f64,
@@ -51,7 +51,7 @@ impl Rule {
 }
 
 /// One decoded PDF page: its glyphs and ruling lines.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Page {
     /// 1-based page number.
     pub number: u32,

@@ -8,6 +8,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_MAX_BYTES: u64 = 200 * 1024 * 1024;
 /// Default largest page count.
 pub const DEFAULT_MAX_PAGES: u32 = 2000;
+/// Default largest number of PDF objects.
+pub const DEFAULT_MAX_OBJECTS: u64 = 1_000_000;
+/// Default largest decoded size: the sum of the inflated PDF streams, or of
+/// the uncompressed members of an .xlsx.
+pub const DEFAULT_MAX_DECODED_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// Limits applied to each document.
 #[derive(Debug, Clone)]
@@ -18,6 +23,11 @@ pub struct Limits {
     pub max_bytes: u64,
     /// Largest number of pages decoded.
     pub max_pages: u32,
+    /// Largest number of objects in a PDF.
+    pub max_objects: u64,
+    /// Largest decoded size in bytes (decompression-bomb guard): all Flate
+    /// streams of a PDF inflated, all members of an .xlsx uncompressed.
+    pub max_decoded_bytes: u64,
 }
 
 impl Default for Limits {
@@ -26,6 +36,8 @@ impl Default for Limits {
             timeout: DEFAULT_TIMEOUT,
             max_bytes: DEFAULT_MAX_BYTES,
             max_pages: DEFAULT_MAX_PAGES,
+            max_objects: DEFAULT_MAX_OBJECTS,
+            max_decoded_bytes: DEFAULT_MAX_DECODED_BYTES,
         }
     }
 }

@@ -53,6 +53,15 @@ pub struct Args {
     /// Largest input file in bytes.
     #[arg(long, default_value_t = gongkai::settings::DEFAULT_MAX_BYTES)]
     max_bytes: u64,
+    /// Largest number of pages of a PDF.
+    #[arg(long, default_value_t = gongkai::settings::DEFAULT_MAX_PAGES)]
+    max_pages: u32,
+    /// Largest number of objects of a PDF.
+    #[arg(long, default_value_t = gongkai::settings::DEFAULT_MAX_OBJECTS)]
+    max_objects: u64,
+    /// Largest decoded size in bytes: a PDF's Flate streams inflated, an .xlsx uncompressed.
+    #[arg(long, default_value_t = gongkai::settings::DEFAULT_MAX_DECODED_BYTES)]
+    max_decoded_bytes: u64,
     /// Worker threads (default: one per core).
     #[arg(short, long)]
     jobs: Option<usize>,
@@ -94,7 +103,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let limits = Limits {
         timeout: Duration::from_secs(args.timeout),
         max_bytes: args.max_bytes,
-        ..Limits::default()
+        max_pages: args.max_pages,
+        max_objects: args.max_objects,
+        max_decoded_bytes: args.max_decoded_bytes,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
@@ -112,10 +123,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ),
         None => None,
     };
+    // `-o FILE` is written to a temporary file beside it and renamed over it
+    // at the end: a killed run leaves FILE as it was, never half written.
+    let mut target: Option<Output> = None;
     let out: Option<Box<dyn Write>> = match (&args.output, &store) {
-        (Some(path), _) => Some(Box::new(BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        ))),
+        (Some(path), _) => {
+            let o = Output::create(path)?;
+            let file = o
+                .file
+                .try_clone()
+                .context("duplicating the output handle")?;
+            target = Some(o);
+            Some(Box::new(BufWriter::new(file)))
+        }
         (None, None) => Some(Box::new(BufWriter::new(std::io::stdout()))),
         (None, Some(_)) => None,
     };
@@ -191,6 +211,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     if let Some(o) = sink.out.as_mut() {
         o.flush()?;
+    }
+    drop(sink.out.take());
+    if let Some(o) = target {
+        o.commit()?;
     }
     let (tally, failed) = (sink.tally.clone(), sink.failed);
     if let (Some(store), Some(db)) = (&store, &args.db) {
@@ -312,4 +336,83 @@ fn work_queue(
     }
     tracing::info!("{worker}: queue empty after {done} jobs");
     Ok(())
+}
+
+/// An output file being written: a temporary file in the same directory,
+/// renamed over the destination by [`Output::commit`] (removed if dropped
+/// uncommitted).
+struct Output {
+    tmp: PathBuf,
+    dest: PathBuf,
+    file: std::fs::File,
+    done: bool,
+}
+
+impl Output {
+    fn create(dest: &std::path::Path) -> Result<Output> {
+        let dir = match dest.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "records".to_string());
+        remove_stale(&dir, &name);
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let file = std::fs::File::create(&tmp)
+            .with_context(|| format!("creating {} (for {})", tmp.display(), dest.display()))?;
+        Ok(Output {
+            tmp,
+            dest: dest.to_path_buf(),
+            file,
+            done: false,
+        })
+    }
+
+    /// Flushes to disk and renames into place.
+    fn commit(mut self) -> Result<()> {
+        self.file
+            .sync_all()
+            .with_context(|| format!("writing {}", self.tmp.display()))?;
+        std::fs::rename(&self.tmp, &self.dest).with_context(|| {
+            format!("renaming {} to {}", self.tmp.display(), self.dest.display())
+        })?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Removes the temporary files of killed runs (`.NAME.PID.tmp` whose process
+/// is gone). Only where `/proc` tells which processes live.
+fn remove_stale(dir: &std::path::Path, name: &str) {
+    let proc = std::path::Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for entry in entries.filter_map(|e| e.ok()) {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !proc.join(pid.to_string()).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }

@@ -44,6 +44,15 @@ pub const EXIT_SOME_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(gongkai::decode::pdf::worker::WORKER_ARG) {
+        return gongkai::decode::pdf::worker::serve(&args[1..]);
+    }
+    // PDFs are decoded in child processes running this executable, where a
+    // runaway loop can be killed and a crash costs one document.
+    if let Ok(exe) = std::env::current_exe() {
+        gongkai::decode::pdf::worker::use_process(exe);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

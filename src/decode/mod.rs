@@ -89,7 +89,7 @@ pub fn decode(bytes: &[u8], name: &str, charset: Option<&str>, limits: &Limits) 
             }
             html::decode(bytes, charset)
         }
-        Some(Format::Spreadsheet) => sheet::decode(bytes, name),
+        Some(Format::Spreadsheet) => sheet::decode(bytes, name, limits),
         Some(Format::Text) => text::decode(bytes, charset),
         None => Err(Error::new(
             ErrorKind::UnsupportedFormat,

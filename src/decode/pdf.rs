@@ -22,13 +22,15 @@
 //!    ([`decode`]; [`pages`] stops before layout).
 
 pub mod fonts;
+pub mod guard;
 pub mod pdftotext;
 pub mod rules;
 pub mod space;
+pub mod worker;
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{mpsc, Once};
+use std::sync::Once;
 
 use lopdf::Document;
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
@@ -71,6 +73,7 @@ fn install_quiet_hook() {
 }
 
 /// What the pdf-extract worker made of a document.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Extracted {
     pages: Vec<Page>,
     /// Pages (1-based) whose extraction failed, with the cause.
@@ -110,50 +113,14 @@ pub struct PdfPages {
 /// Reads the glyphs and ruling lines of every page (steps 1–3 of the module doc).
 pub fn pages(bytes: &[u8], limits: &Limits) -> Result<PdfPages> {
     install_quiet_hook();
-    let owned = bytes.to_vec();
-    let max_pages = limits.max_pages;
-    let (tx, rx) = mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name("gongkai-pdf".into())
-        .spawn(move || {
-            QUIET_PANICS.with(|q| q.set(true));
-            let result = panic::catch_unwind(AssertUnwindSafe(|| extract(&owned, max_pages)))
-                .unwrap_or_else(|payload| {
-                    Err(Error::new(
-                        ErrorKind::DecoderFailed,
-                        format!("pdf-extract failed: {}", panic_message(&payload)),
-                    ))
-                });
-            // The receiver may have given up (timeout): nothing to do then.
-            let _ = tx.send(result);
-        });
-    if let Err(e) = spawned {
-        return Err(Error::new(
-            ErrorKind::DecoderFailed,
-            format!("cannot start the PDF decoder thread: {e}"),
-        ));
-    }
-    let extracted = match rx.recv_timeout(limits.timeout) {
-        Ok(r) => r,
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            return Err(Error::new(
-                ErrorKind::Timeout,
-                format!(
-                    "decoding the PDF took longer than {} s (raise --timeout to wait longer)",
-                    limits.timeout.as_secs_f64()
-                ),
-            ))
-        }
-        Err(mpsc::RecvTimeoutError::Disconnected) => Err(Error::new(
-            ErrorKind::DecoderFailed,
-            "the PDF decoder thread ended without a result",
-        )),
-    };
+    let extracted = worker::run(bytes, limits)?;
     let extracted = match extracted {
         Ok(x) => x,
         // Structural errors: no point trying another engine on the same bytes
         // unless pdftotext can read them.
         Err(e) if matches!(e.kind, ErrorKind::Encrypted | ErrorKind::TooLarge) => return Err(e),
+        // A guard tripped: cut off, not retried with another engine.
+        Err(e) if e.kind == ErrorKind::Timeout => return Err(e),
         Err(e) if e.kind == ErrorKind::Truncated => {
             return match pdftotext::decode(bytes, limits) {
                 Ok(mut d) if has_glyphs(&d.1) => {
@@ -334,7 +301,8 @@ fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// Parses the document and runs pdf-extract page by page (in the worker thread).
-fn extract(bytes: &[u8], max_pages: u32) -> Result<Extracted> {
+fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted> {
+    let max_pages = limits.max_pages;
     let mut doc = load(bytes)?;
     if doc.is_encrypted() && doc.decrypt("").is_err() {
         return Err(Error::new(
@@ -342,6 +310,7 @@ fn extract(bytes: &[u8], max_pages: u32) -> Result<Extracted> {
             "the PDF is encrypted and does not open with an empty password",
         ));
     }
+    guard::check(&doc, limits)?;
     let repaired = fonts::repair_widths(&mut doc);
     if repaired > 0 {
         tracing::debug!("repaired the /W widths of {repaired} CID fonts for pdf-extract");

@@ -8,11 +8,15 @@ use calamine::{open_workbook_auto_from_rs, Data, Reader};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Block, Decoded, Format, Grid, GridCell, TextLine};
+use crate::settings::Limits;
 
 use super::normal::normalize;
 
 /// Decodes a workbook.
-pub fn decode(bytes: &[u8], name: &str) -> Result<Decoded> {
+pub fn decode(bytes: &[u8], name: &str, limits: &Limits) -> Result<Decoded> {
+    if bytes.starts_with(b"PK") {
+        check_zip(bytes, limits)?;
+    }
     let cursor = Cursor::new(bytes.to_vec());
     let mut book = open_workbook_auto_from_rs(cursor).map_err(|e| {
         Error::new(
@@ -107,6 +111,84 @@ pub fn decode(bytes: &[u8], name: &str) -> Result<Decoded> {
         pages: names.len() as u32,
         blocks,
         warnings,
+    })
+}
+
+/// Largest number of members an .xlsx may have.
+pub const MAX_ZIP_ENTRIES: u64 = 100_000;
+
+/// Decompression-bomb guard for .xlsx (a zip): the uncompressed sizes its
+/// central directory declares must add up to at most
+/// [`Limits::max_decoded_bytes`], before calamine inflates anything. A ZIP64
+/// size (0xFFFFFFFF) counts as over any limit. The declared sizes are what
+/// the zip reader checks the inflated members against.
+pub fn check_zip(bytes: &[u8], limits: &Limits) -> Result<()> {
+    let Some(dir) = zip_sizes(bytes) else {
+        // No readable central directory: calamine will say what is wrong.
+        return Ok(());
+    };
+    let too_large = |what: String| {
+        Err(Error::new(
+            ErrorKind::TooLarge,
+            format!("{what} (a zip bomb?); raise --max-decoded-bytes to read it"),
+        ))
+    };
+    if dir.entries > MAX_ZIP_ENTRIES {
+        return too_large(format!(
+            "the workbook has {} members, over the limit of {MAX_ZIP_ENTRIES}",
+            dir.entries
+        ));
+    }
+    if dir.total > limits.max_decoded_bytes {
+        return too_large(format!(
+            "the workbook uncompresses to {} bytes, over the limit of {}",
+            dir.total, limits.max_decoded_bytes
+        ));
+    }
+    Ok(())
+}
+
+/// What a zip's central directory declares.
+#[derive(Debug, PartialEq)]
+pub struct ZipSizes {
+    /// Members.
+    pub entries: u64,
+    /// Sum of their uncompressed sizes (saturating; ZIP64 markers count as `u64::MAX`).
+    pub total: u64,
+}
+
+/// Reads the central directory of a zip held in memory.
+pub fn zip_sizes(bytes: &[u8]) -> Option<ZipSizes> {
+    let u16_at = |at: usize| -> Option<u64> {
+        bytes
+            .get(at..at + 2)
+            .map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    let u32_at = |at: usize| -> Option<u64> {
+        bytes
+            .get(at..at + 4)
+            .map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+    };
+    // End of central directory: 22 bytes plus a comment of up to 64 KiB.
+    let floor = bytes.len().saturating_sub(22 + 65_535);
+    let eocd = (floor..bytes.len().saturating_sub(21))
+        .rev()
+        .find(|&i| bytes.get(i..i + 4) == Some(b"PK\x05\x06".as_slice()))?;
+    let declared = u16_at(eocd + 10)?;
+    let mut at = usize::try_from(u32_at(eocd + 16)?).ok()?;
+    let mut entries = 0u64;
+    let mut total = 0u64;
+    while bytes.get(at..at + 4) == Some(b"PK\x01\x02".as_slice()) {
+        let size = u32_at(at + 24)?;
+        let size = if size == 0xFFFF_FFFF { u64::MAX } else { size };
+        total = total.saturating_add(size);
+        entries += 1;
+        let skip = 46 + u16_at(at + 28)? + u16_at(at + 30)? + u16_at(at + 32)?;
+        at = at.checked_add(usize::try_from(skip).ok()?)?;
+    }
+    Some(ZipSizes {
+        entries: entries.max(declared),
+        total,
     })
 }
 
