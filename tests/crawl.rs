@@ -613,6 +613,116 @@ async fn a_killed_crawl_resumes_to_the_same_store() {
     assert_eq!(new as usize, DOCUMENTS.len());
 }
 
+/// The store as it must be at any moment: SQLite intact, and every indexed
+/// document on disk, complete (its bytes hash to its name).
+fn assert_store_consistent(dir: &Path) {
+    let conn = rusqlite::Connection::open(dir.join("state.sqlite")).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let mut st = conn.prepare("SELECT sha256, path FROM documents").unwrap();
+    let rows: Vec<(String, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    for (sha, path) in rows {
+        let bytes = std::fs::read(dir.join(&path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(
+            gongkai::extract::sha256_hex(&bytes),
+            sha,
+            "{path} is incomplete"
+        );
+    }
+    // Whatever sits under docs/ is complete too (only tmp/ holds partial bodies).
+    for f in stored_files(dir) {
+        let bytes = std::fs::read(dir.join(&f)).unwrap();
+        let name = Path::new(&f)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert_eq!(
+            gongkai::extract::sha256_hex(&bytes),
+            name,
+            "{f} is incomplete"
+        );
+    }
+}
+
+/// SIGKILL at random moments, several times over, then the same command to
+/// the end: every intermediate store is consistent, the final one equals an
+/// uninterrupted run's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_random_kills_leave_a_consistent_store() {
+    let fx_ref = Fixture::start().await;
+    let ref_dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let run = crawl(args(&fx_ref, ref_dir.path(), "0.05", &["--extract"])).await;
+    let full = started.elapsed();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let fx = Fixture::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(7);
+    let mut kills = Vec::new();
+    for _ in 0..6 {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let at = full.mul_f64(f64::from(seed >> 16) / 65536.0);
+        let a = args(&fx, dir.path(), "0.05", &["--extract"]);
+        let finished = tokio::task::spawn_blocking(move || {
+            let mut child = Command::new(BIN)
+                .arg("crawl")
+                .args(&a)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(at);
+            let finished = child.try_wait().unwrap().is_some();
+            child.kill().ok(); // SIGKILL
+            child.wait().unwrap();
+            finished
+        })
+        .await
+        .unwrap();
+        kills.push((at, finished));
+        if dir.path().join("state.sqlite").exists() {
+            assert_store_consistent(dir.path());
+        }
+    }
+    eprintln!("uninterrupted run {full:.2?}; kills at {kills:?}");
+    let run = crawl(args(&fx, dir.path(), "0.05", &["--extract"])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_store_consistent(dir.path());
+    assert_eq!(stored_files(dir.path()), stored_files(ref_dir.path()));
+    assert_eq!(
+        index(dir.path(), &fx.base),
+        index(ref_dir.path(), &fx_ref.base)
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+        0
+    );
+    let conn = rusqlite::Connection::open(dir.path().join("state.sqlite")).unwrap();
+    let new: i64 = conn
+        .query_row("SELECT COUNT(*) FROM events WHERE event = 'new'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(new as usize, DOCUMENTS.len());
+    // records.jsonl: complete lines only, one per document with the same content.
+    let records = std::fs::read_to_string(dir.path().join("records.jsonl")).unwrap_or_default();
+    assert!(records.is_empty() || records.ends_with('\n'));
+    for line in records.lines() {
+        serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exit_codes() {
     let dir = tempfile::tempdir().unwrap();

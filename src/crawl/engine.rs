@@ -627,6 +627,10 @@ fn spawn_extractor(
             }
         };
         let records = dir.join("records.jsonl");
+        if let Err(e) = drop_partial_line(&records) {
+            tracing::error!("--extract: repairing {}: {e}", records.display());
+            return;
+        }
         let mut file = match std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -652,7 +656,14 @@ fn spawn_extractor(
             let Ok(line) = serde_json::to_string(&record) else {
                 continue;
             };
-            if let Err(e) = writeln!(file, "{line}").and_then(|_| file.sync_data()) {
+            // One write per line: a kill leaves at most a partial last
+            // line, which the next run drops (the document is not marked
+            // extracted yet, so it is extracted again).
+            let line = line + "\n";
+            if let Err(e) = file
+                .write_all(line.as_bytes())
+                .and_then(|_| file.sync_data())
+            {
                 tracing::error!("--extract: writing {}: {e}", records.display());
                 return;
             }
@@ -673,9 +684,41 @@ fn spawn_extractor(
     (tx, handle)
 }
 
+/// Truncates `path` after its last newline (a line cut short by a kill).
+fn drop_partial_line(path: &std::path::Path) -> std::io::Result<()> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if bytes.is_empty() || bytes.ends_with(b"\n") {
+        return Ok(());
+    }
+    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let file = std::fs::OpenOptions::new().write(true).open(path)?;
+    file.set_len(keep as u64)?;
+    file.sync_all()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_partial_last_line_is_dropped() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let p = dir.path().join("records.jsonl");
+        std::fs::write(&p, "{\"a\":1}\n{\"b\":").unwrap_or_default();
+        drop_partial_line(&p).unwrap_or_default();
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap_or_default(),
+            "{\"a\":1}\n"
+        );
+        std::fs::write(&p, "{\"b\":").unwrap_or_default();
+        drop_partial_line(&p).unwrap_or_default();
+        assert_eq!(std::fs::read_to_string(&p).unwrap_or_default(), "");
+        assert!(drop_partial_line(&dir.path().join("none")).is_ok());
+    }
 
     #[test]
     fn documents_are_recognized_by_content() {

@@ -189,18 +189,24 @@ impl Fetcher {
             *status = Some(code.as_u16());
             if code.is_redirection() && code != StatusCode::NOT_MODIFIED {
                 g.done();
-                let next = resp
+                let location = resp
                     .headers()
                     .get(header::LOCATION)
                     .and_then(|v| v.to_str().ok())
-                    .and_then(|loc| super::frontier::normalize(Some(&url), loc));
-                match next {
+                    .map(str::to_string);
+                let Some(location) = location else {
+                    return Outcome::Failed(format!("http_{}_without_location", code.as_u16()));
+                };
+                // Only http(s) is followed: ftp:, file:, javascript: and
+                // unparsable targets end here.
+                match super::frontier::normalize(Some(&url), &location) {
                     Some(n) => {
                         url = n;
                         continue;
                     }
                     None => {
-                        return Outcome::Failed(format!("http_{}_without_location", code.as_u16()))
+                        let shown: String = location.chars().take(200).collect();
+                        return Outcome::Failed(format!("redirect_unsupported: {shown}"));
                     }
                 }
             }

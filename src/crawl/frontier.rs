@@ -211,6 +211,42 @@ mod tests {
     }
 
     #[test]
+    fn only_http_and_dot_segments_resolved_within_the_host() {
+        let base = Url::parse("http://x.cn/a/b/list.html").unwrap();
+        let j = |h: &str| normalize(Some(&base), h).map(|u| u.to_string());
+        // Dot segments, literal or percent-encoded, never climb above the root.
+        assert_eq!(
+            j("../../../../etc/passwd").as_deref(),
+            Some("http://x.cn/etc/passwd")
+        );
+        assert_eq!(
+            j("/a/%2e%2e/%2E%2E/%2e%2e/etc/passwd").as_deref(),
+            Some("http://x.cn/etc/passwd")
+        );
+        assert_eq!(j(".%2e/.%2E/x.pdf").as_deref(), Some("http://x.cn/x.pdf"));
+        // An encoded slash stays inside one segment.
+        assert_eq!(
+            j("/d/..%2f..%2fx.pdf").as_deref(),
+            Some("http://x.cn/d/..%2f..%2fx.pdf")
+        );
+        for bad in [
+            "file:///etc/passwd",
+            "FILE://localhost/etc/passwd",
+            "javascript:alert(1)",
+            " JavaScript:location='http://x.cn/a.pdf'",
+            "data:application/pdf;base64,JVBERi0=",
+            "ftp://x.cn/budget.pdf",
+            "mailto:a@x.cn",
+            "http://",
+            "//",
+        ] {
+            assert_eq!(j(bad), None, "{bad}");
+        }
+        // Scheme-relative links keep the page's scheme.
+        assert_eq!(j("//y.cn/a.pdf").as_deref(), Some("http://y.cn/a.pdf"));
+    }
+
+    #[test]
     fn non_ascii_paths_are_percent_encoded_once() {
         let a = n("http://x.cn/公开/预算.pdf");
         let b = n("http://x.cn/%E5%85%AC%E5%BC%80/%E9%A2%84%E7%AE%97.pdf");

@@ -102,8 +102,10 @@ pub struct Source {
 impl Source {
     /// Whether `url` stays within this source's hosts.
     pub fn in_scope(&self, url: &Url) -> bool {
-        url.host_str()
-            .is_some_and(|h| self.hosts.contains(&h.to_ascii_lowercase()))
+        matches!(url.scheme(), "http" | "https")
+            && url
+                .host_str()
+                .is_some_and(|h| self.hosts.contains(&h.to_ascii_lowercase()))
     }
 }
 

@@ -321,6 +321,11 @@ fn compile_lines(file: &str, raw: Vec<RawLine>) -> Result<Vec<LineRule>> {
         .collect()
 }
 
+/// The pattern files bundled into the binary: (path under `patterns/`, TOML text).
+pub fn bundled_files() -> &'static [(&'static str, &'static str)] {
+    bundled::BUNDLED
+}
+
 impl PatternSet {
     /// The patterns bundled into the binary from `patterns/`.
     pub fn bundled() -> Result<PatternSet> {
