@@ -105,6 +105,60 @@ fn flate_bomb(size: usize) -> Vec<u8> {
     ])
 }
 
+/// A few kilobytes that keep pdf-extract busy for minutes (and growing in
+/// memory): `ops` text-showing operators, deflated.
+fn runaway(ops: usize) -> Vec<u8> {
+    let mut content = b"BT /F1 1 Tf 5 5 Td ".to_vec();
+    for _ in 0..ops {
+        content.extend_from_slice(b"(x) Tj ");
+    }
+    content.extend_from_slice(b"ET");
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&content).unwrap();
+    pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>".to_vec(),
+        stream("/Filter /FlateDecode", &enc.finish().unwrap()),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+    ])
+}
+
+/// A runaway PDF is cut off at `--timeout` (its worker process killed) and
+/// the documents after it are read at full speed.
+#[test]
+fn a_runaway_pdf_is_killed_and_the_batch_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let slow = dir.path().join("runaway.pdf");
+    std::fs::write(&slow, runaway(1_500_000)).unwrap();
+    assert!(std::fs::metadata(&slow).unwrap().len() < 20_000);
+    let good = sample("d_wp_portrait_uming.pdf");
+    let start = Instant::now();
+    let out = Command::new(BIN)
+        .arg("extract")
+        .args([&slow, &good, &slow, &good])
+        .args(["--timeout", "10", "--jobs", "1"])
+        .output()
+        .unwrap();
+    let took = start.elapsed();
+    eprintln!("runaway, good, runaway, good in {took:.2?}");
+    let records: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 4);
+    for (i, r) in records.iter().enumerate() {
+        if i % 2 == 0 {
+            assert_eq!(r["error"]["kind"], "timeout", "{}", r["error"]);
+        } else {
+            assert!(r["error"].is_null(), "{}", r["error"]);
+            assert_eq!(r["tables"].as_array().map(Vec::len), Some(10));
+        }
+    }
+    assert_eq!(out.status.code(), Some(1));
+    assert!(took < Duration::from_secs(100), "{took:?}");
+}
+
 /// Encrypts a sample with lopdf (RC4, 128-bit) under a user password.
 fn encrypted(path: &Path) -> Vec<u8> {
     let mut doc = lopdf::Document::load(path).unwrap();

@@ -320,7 +320,8 @@ fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted> {
     if numbers.is_empty() {
         return Err(Error::new(
             ErrorKind::Truncated,
-            "the PDF has no pages: it is damaged or truncated",
+            "the PDF has no readable pages: its page tree is empty, broken or loops back on itself \
+             (a damaged or partial file; download it again)",
         ));
     }
     if numbers.len() as u64 > u64::from(max_pages) {
@@ -389,7 +390,10 @@ fn load(bytes: &[u8]) -> Result<Document> {
         } else {
             Error::new(
                 ErrorKind::Truncated,
-                format!("the PDF is damaged or truncated: its structure cannot be parsed ({text})"),
+                format!(
+                    "the PDF is damaged or truncated: its structure cannot be parsed ({text}); \
+                     a partial download? fetch it again"
+                ),
             )
         }
     })
