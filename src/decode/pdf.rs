@@ -347,13 +347,21 @@ fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted> {
             space: PageSpace::read(&doc, id),
             id,
         };
-        let run = panic::catch_unwind(AssertUnwindSafe(|| {
-            pdf_extract::output_doc_page(&doc, &mut dev, number)
-        }));
-        let failure = match run {
-            Ok(Ok(())) => None,
-            Ok(Err(e)) => Some(format!("{e:?}")),
-            Err(payload) => Some(panic_message(&payload)),
+        // pdf-extract would recurse until its stack overflows (an abort,
+        // not a panic): such a page is left to the fallback.
+        let forms = panic::catch_unwind(AssertUnwindSafe(|| guard::page_forms_problem(&doc, id)))
+            .unwrap_or_else(|payload| Some(panic_message(&payload)));
+        let failure = if let Some(problem) = forms {
+            Some(format!("not read: {problem}"))
+        } else {
+            let run = panic::catch_unwind(AssertUnwindSafe(|| {
+                pdf_extract::output_doc_page(&doc, &mut dev, number)
+            }));
+            match run {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(format!("{e:?}")),
+                Err(payload) => Some(panic_message(&payload)),
+            }
         };
         let mut page = dev.page.unwrap_or_default();
         page.number = number;
