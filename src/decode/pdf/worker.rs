@@ -286,3 +286,68 @@ pub fn serve(args: &[String]) -> ExitCode {
         Err(_) => ExitCode::from(3),
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A stand-in worker: a shell script.
+    fn script(dir: &std::path::Path, name: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let p = dir.join(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap_or_default();
+        let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755));
+        p
+    }
+
+    fn limits(secs: f64) -> Limits {
+        Limits {
+            timeout: Duration::from_secs_f64(secs),
+            ..Limits::default()
+        }
+    }
+
+    #[test]
+    fn a_crashing_worker_is_decoder_failed() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let segv = script(dir.path(), "segv", "cat >/dev/null; kill -SEGV $$");
+        let r = in_process(&segv, b"%PDF-1.4", &limits(10.0));
+        let Ok(Err(e)) = r else {
+            panic!("{:?}", r.err())
+        };
+        assert_eq!(e.kind, ErrorKind::DecoderFailed);
+        assert!(e.message.contains("segmentation fault"), "{}", e.message);
+        let garbage = script(dir.path(), "garbage", "cat >/dev/null; echo '{not json'");
+        let r = in_process(&garbage, b"%PDF-1.4", &limits(10.0));
+        assert!(matches!(r, Ok(Err(ref e)) if e.kind == ErrorKind::DecoderFailed));
+        let missing = dir.path().join("missing");
+        let r = in_process(&missing, b"%PDF-1.4", &limits(10.0));
+        assert!(matches!(r, Err(ref e) if e.kind == ErrorKind::DecoderFailed));
+    }
+
+    #[test]
+    fn a_stuck_worker_is_killed_at_the_timeout() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        // Ignores its input and never answers.
+        let stuck = script(dir.path(), "stuck", "exec sleep 60");
+        let start = Instant::now();
+        let r = in_process(&stuck, &vec![b'x'; 1 << 20], &limits(0.5));
+        assert!(matches!(r, Err(ref e) if e.kind == ErrorKind::Timeout));
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_worker_reply_is_read_back() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let reply = r#"{"ok":null,"err":["encrypted","locked"]}"#;
+        let w = script(dir.path(), "w", &format!("cat >/dev/null; echo '{reply}'"));
+        let r = in_process(&w, b"%PDF-1.4", &limits(10.0));
+        assert!(
+            matches!(r, Ok(Err(ref e)) if e.kind == ErrorKind::Encrypted && e.message == "locked")
+        );
+    }
+}
