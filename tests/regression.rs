@@ -460,3 +460,49 @@ fn extract_output_survives_sigkill() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Deep nesting once aborted the process (a recursive walk overflowed the
+/// stack on 50,000 nested tables) or hung it (html5ever is quadratic in the
+/// depth: 200,000 nested `<div>`s took minutes). Now: refused quickly as
+/// `too_large` past the depth limit, read without recursion below it.
+#[test]
+fn deeply_nested_html_is_refused_or_read_never_fatal() {
+    let patterns = PatternSet::bundled().unwrap();
+    let limits = Limits::default();
+    let wrap = |open: &str, close: &str, n: usize, inner: &str| {
+        format!(
+            "<html><body>{}{inner}{}</body></html>",
+            open.repeat(n),
+            close.repeat(n)
+        )
+    };
+    for page in [
+        wrap("<table><tr><td>", "</td></tr></table>", 50_000, "x"),
+        wrap("<div>", "</div>", 200_000, "预算"),
+        wrap("<span><b>", "</b></span>", 100_000, "预算"),
+    ] {
+        let start = Instant::now();
+        let r =
+            gongkai::extract::extract_bytes(page.as_bytes(), "x.html", None, &patterns, &limits);
+        let e = r.error.expect("an error");
+        assert_eq!(e.kind, ErrorKind::TooLarge, "{}", e.message);
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+    // 1,800 levels (within the limit) are read, the innermost table as a grid.
+    let page = wrap(
+        "<div><span>",
+        "</span></div>",
+        750,
+        &wrap("<table><tr><td>", "</td></tr></table>", 300, "预算"),
+    );
+    assert!(gongkai::decode::html::nesting_depth(&page) > 1500);
+    let d = gongkai::decode::html::decode(page.as_bytes(), None).unwrap();
+    assert!(d
+        .blocks
+        .iter()
+        .any(|b| matches!(b, gongkai::model::Block::Grid(_))));
+}

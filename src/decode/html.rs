@@ -3,10 +3,13 @@
 //! Layout tables (a table holding another table) are walked through, not
 //! read as data.
 
-use ego_tree::NodeRef;
+use std::collections::HashSet;
+
+use ego_tree::iter::Edge;
+use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Node, Selector};
 
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Block, Decoded, Format, Grid, GridCell, TextLine};
 
 use super::normal::normalize;
@@ -19,6 +22,16 @@ const MAX_SPAN: usize = 200;
 pub fn decode(bytes: &[u8], charset: Option<&str>) -> Result<Decoded> {
     let declared = charset.map(str::to_string).or_else(|| meta_charset(bytes));
     let text = super::decode_charset(bytes, declared.as_deref())?;
+    let depth = nesting_depth(&text);
+    if depth > MAX_DEPTH {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "the page nests elements {depth} deep, over the limit of {MAX_DEPTH} \
+                 (a hostile or broken page; the HTML parser slows down quadratically)"
+            ),
+        ));
+    }
     let doc = Html::parse_document(&text);
     let mut walker = Walker::default();
     walker.walk(doc.root_element());
@@ -30,6 +43,70 @@ pub fn decode(bytes: &[u8], charset: Option<&str>) -> Result<Decoded> {
         blocks: walker.blocks,
         warnings: Vec::new(),
     })
+}
+
+/// Deepest element nesting accepted. html5ever's tree building is quadratic
+/// in the depth (200,000 nested `<div>`s take minutes); real pages stay
+/// under a few dozen.
+pub const MAX_DEPTH: usize = 2048;
+
+/// Elements that never nest (void) or whose end tag is usually implied: not
+/// counted by [`nesting_depth`].
+const FLAT: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "td", "th", "tr", "option", "dt", "dd", "thead", "tbody", "tfoot",
+    "colgroup", "rt", "rp", "optgroup", "html", "head", "body", "font",
+];
+
+/// An upper estimate of the element nesting depth from the tags alone
+/// (start tags minus end tags, [`FLAT`] elements aside), linear in the text.
+pub fn nesting_depth(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while let Some(off) = bytes
+        .get(i..)
+        .and_then(|b| b.iter().position(|&c| c == b'<'))
+    {
+        i += off + 1;
+        if bytes.get(i..i + 3) == Some(b"!--".as_slice()) {
+            // A comment: up to its end.
+            match text.get(i..).and_then(|t| t.find("-->")) {
+                Some(end) => i += end + 3,
+                None => break,
+            }
+            continue;
+        }
+        let closing = bytes.get(i) == Some(&b'/');
+        let start = if closing { i + 1 } else { i };
+        let len = bytes
+            .get(start..)
+            .map(|b| b.iter().take_while(|c| c.is_ascii_alphanumeric()).count())
+            .unwrap_or(0);
+        if len == 0 {
+            continue;
+        }
+        let name = text
+            .get(start..start + len)
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if FLAT.contains(&name.as_str()) {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        let end = bytes
+            .get(start..)
+            .and_then(|b| b.iter().position(|&c| c == b'>'))
+            .map(|e| start + e);
+        if end.is_some_and(|e| e > 0 && bytes.get(e - 1) == Some(&b'/')) {
+            continue;
+        }
+        depth += 1;
+        max = max.max(depth);
+    }
+    max
 }
 
 /// Finds `<meta charset=...>` or `<meta http-equiv content="...charset=...">`
@@ -98,50 +175,84 @@ impl Walker {
         }
     }
 
-    fn walk(&mut self, el: ElementRef) {
-        for child in el.children() {
-            self.walk_node(child);
-        }
-    }
-
-    fn walk_node(&mut self, node: NodeRef<Node>) {
-        match node.value() {
-            Node::Text(t) => self.line.push_str(t),
-            Node::Element(e) => {
-                let name = e.name();
-                if matches!(name, "script" | "style" | "head" | "noscript" | "template") {
-                    return;
-                }
-                let Some(el) = ElementRef::wrap(node) else {
-                    return;
-                };
-                if name == "table" && !has_nested_table(el) {
-                    self.flush_line();
-                    if let Some(grid) = table_grid(el) {
-                        self.blocks.push(Block::Grid(grid));
+    /// Walks the tree without recursion (any depth is safe).
+    fn walk(&mut self, root: ElementRef) {
+        let nested = tables_with_tables(root);
+        // The subtree being skipped (script, style, a table read as a grid).
+        let mut skip: Option<NodeId> = None;
+        for edge in root.traverse() {
+            match edge {
+                Edge::Open(node) => {
+                    if skip.is_some() {
+                        continue;
                     }
-                    return;
+                    match node.value() {
+                        Node::Text(t) => self.line.push_str(t),
+                        Node::Element(e) => {
+                            let name = e.name();
+                            if matches!(name, "script" | "style" | "head" | "noscript" | "template")
+                            {
+                                skip = Some(node.id());
+                                continue;
+                            }
+                            if name == "table" && !nested.contains(&node.id()) {
+                                self.flush_line();
+                                if let Some(grid) = ElementRef::wrap(node).and_then(table_grid) {
+                                    self.blocks.push(Block::Grid(grid));
+                                }
+                                skip = Some(node.id());
+                                continue;
+                            }
+                            if is_block(name) {
+                                self.flush_line();
+                            }
+                        }
+                        _ => {}
+                    }
                 }
-                let is_block =
-                    BLOCK_TAGS.contains(&name) || name == "table" || name == "td" || name == "th";
-                if is_block {
-                    self.flush_line();
-                }
-                self.walk(el);
-                if is_block {
-                    self.flush_line();
+                Edge::Close(node) => {
+                    if let Some(s) = skip {
+                        if s == node.id() {
+                            skip = None;
+                        }
+                        continue;
+                    }
+                    if let Node::Element(e) = node.value() {
+                        if is_block(e.name()) {
+                            self.flush_line();
+                        }
+                    }
                 }
             }
-            _ => {}
         }
     }
 }
 
-fn has_nested_table(table: ElementRef) -> bool {
-    table
-        .descendants()
-        .skip(1)
-        .any(|n| matches!(n.value(), Node::Element(e) if e.name() == "table"))
+fn is_block(name: &str) -> bool {
+    BLOCK_TAGS.contains(&name) || name == "table" || name == "td" || name == "th"
+}
+
+/// The tables that hold another table (layout tables), in one pass.
+fn tables_with_tables(root: ElementRef) -> HashSet<NodeId> {
+    let mut open: Vec<NodeId> = Vec::new();
+    let mut out = HashSet::new();
+    let is_table =
+        |n: &ego_tree::NodeRef<Node>| matches!(n.value(), Node::Element(e) if e.name() == "table");
+    for edge in root.traverse() {
+        match edge {
+            Edge::Open(n) if is_table(&n) => {
+                if let Some(&outer) = open.last() {
+                    out.insert(outer);
+                }
+                open.push(n.id());
+            }
+            Edge::Close(n) if is_table(&n) => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The text of a cell: block children and `<br>` become spaces, then normalized.
