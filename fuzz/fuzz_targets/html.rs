@@ -16,5 +16,6 @@ fn patterns() -> Option<&'static PatternSet> {
 fuzz_target!(|data: &[u8]| {
     let Some(patterns) = patterns() else { return };
     let _ = gongkai::decode::html::decode(data, None);
-    let _ = gongkai::extract::extract_bytes(data, "x.html", Some("gbk"), patterns, &Limits::default());
+    let _ =
+        gongkai::extract::extract_bytes(data, "x.html", Some("gbk"), patterns, &Limits::default());
 });

@@ -12,8 +12,12 @@ use libfuzzer_sys::fuzz_target;
 const SAMPLE: &str = "2022年度单位决算公开\n公开01表\n收入支出决算总表\n部门名称：某单位\t金额单位：元\n项目\t行次\t金额\n一、一般公共预算财政拨款收入\t1\t100.00\n";
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, rest)) = data.split_first() else { return };
-    let Ok(text) = std::str::from_utf8(rest) else { return };
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
     let files = bundled_files();
     let chosen = usize::from(pick) % files.len();
     let set = files.iter().enumerate().map(|(i, (name, body))| {
@@ -21,6 +25,12 @@ fuzz_target!(|data: &[u8]| {
         (name.to_string(), body.to_string())
     });
     if let Ok(set) = PatternSet::from_files(set) {
-        let _ = gongkai::extract::extract_bytes(SAMPLE.as_bytes(), "x.txt", None, &set, &Limits::default());
+        let _ = gongkai::extract::extract_bytes(
+            SAMPLE.as_bytes(),
+            "x.txt",
+            None,
+            &set,
+            &Limits::default(),
+        );
     }
 });

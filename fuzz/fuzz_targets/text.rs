@@ -20,7 +20,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = gongkai::extract::extract_bytes(data, "x.txt", None, patterns, &limits);
     if let Ok(text) = std::str::from_utf8(data) {
         let tabbed = text.replace(' ', "\t");
-        let _ = gongkai::extract::extract_bytes(tabbed.as_bytes(), "x.txt", None, patterns, &limits);
+        let _ =
+            gongkai::extract::extract_bytes(tabbed.as_bytes(), "x.txt", None, patterns, &limits);
         for n in [".", "01", "201", "2010101"] {
             let _ = gongkai::normalize::parse_amount(&format!("{text}{n}"));
         }
