@@ -21,6 +21,7 @@
 //! 4. Each page goes through [`layout::page_blocks`](crate::layout::page_blocks)
 //!    ([`decode`]; [`pages`] stops before layout).
 
+pub mod child;
 pub mod fonts;
 pub mod guard;
 pub mod pdftotext;

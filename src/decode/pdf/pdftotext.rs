@@ -7,10 +7,10 @@
 //! environment variable [`PDFTOTEXT_ENV`]; setting that variable to an empty
 //! string disables the fallback (tests use it to simulate its absence).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::decode::normal::normalize;
 use crate::error::{Error, ErrorKind, Result};
@@ -24,8 +24,6 @@ pub const PDFTOTEXT_ENV: &str = "GONGKAI_PDFTOTEXT";
 /// Width of a non-CJK character relative to a CJK one when a word box is
 /// split into glyphs.
 pub const HALF_WIDTH: f64 = 0.5;
-/// How often the child process is polled while waiting for it.
-const POLL: Duration = Duration::from_millis(5);
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -68,7 +66,7 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<(Vec<String>, Vec<Page>)>
 
 /// Runs the executable on `path`, returning its standard output.
 fn run(exe: &str, path: &std::path::Path, limits: &Limits) -> Result<String> {
-    let mut child = Command::new(exe)
+    let child = Command::new(exe)
         .arg("-bbox-layout")
         .arg("-enc")
         .arg("UTF-8")
@@ -86,39 +84,24 @@ fn run(exe: &str, path: &std::path::Path, limits: &Limits) -> Result<String> {
                 format!("cannot run {exe}: {e} (is poppler-utils installed?)"),
             )
         })?;
-    let mut stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        if let Some(s) = stdout.as_mut() {
-            let _ = s.read_to_end(&mut out);
+    let (status, out) = match super::child::finish(child, None, Instant::now(), limits.timeout) {
+        Ok(done) => done,
+        Err(super::child::Stopped::Timeout) => {
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "pdftotext took longer than {} s",
+                    limits.timeout.as_secs_f64()
+                ),
+            ))
         }
-        out
-    });
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() > limits.timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "pdftotext took longer than {} s",
-                        limits.timeout.as_secs_f64()
-                    ),
-                ));
-            }
-            Ok(None) => std::thread::sleep(POLL),
-            Err(e) => {
-                return Err(Error::new(
-                    ErrorKind::DecoderFailed,
-                    format!("waiting for pdftotext failed: {e}"),
-                ))
-            }
+        Err(super::child::Stopped::Wait(e)) => {
+            return Err(Error::new(
+                ErrorKind::DecoderFailed,
+                format!("waiting for pdftotext failed: {e}"),
+            ))
         }
     };
-    let out = reader.join().unwrap_or_default();
     if !status.success() {
         return Err(Error::new(
             ErrorKind::DecoderFailed,

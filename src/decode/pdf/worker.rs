@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
@@ -37,8 +37,6 @@ pub const WORKER_ARG: &str = "__pdf-worker";
 pub const ISOLATION_ENV: &str = "GONGKAI_PDF_ISOLATION";
 /// Abandoned (timed-out, still running) decoder threads tolerated in thread mode.
 pub const MAX_STUCK_THREADS: usize = 4;
-/// How often a worker process is polled.
-const POLL: Duration = Duration::from_millis(2);
 
 const RUNNING: u8 = 0;
 const FINISHED: u8 = 1;
@@ -163,7 +161,7 @@ fn contained(bytes: &[u8], limits: &Limits) -> Result<Extracted> {
 
 fn in_process(exe: &PathBuf, bytes: &[u8], limits: &Limits) -> Result<Result<Extracted>> {
     let start = Instant::now();
-    let mut child = Command::new(exe)
+    let child = Command::new(exe)
         .arg(WORKER_ARG)
         .arg(limits.max_pages.to_string())
         .arg(limits.max_objects.to_string())
@@ -178,45 +176,17 @@ fn in_process(exe: &PathBuf, bytes: &[u8], limits: &Limits) -> Result<Result<Ext
                 format!("cannot start the PDF worker {}: {e}", exe.display()),
             )
         })?;
-    let stdin = child.stdin.take();
-    let owned = bytes.to_vec();
-    let writer = std::thread::spawn(move || {
-        if let Some(mut s) = stdin {
-            // A worker that dies early closes the pipe: that shows in its status.
-            let _ = s.write_all(&owned);
-        }
-    });
-    let mut stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        if let Some(s) = stdout.as_mut() {
-            let _ = s.read_to_end(&mut out);
-        }
-        out
-    });
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() > limits.timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let _ = writer.join();
-                let _ = reader.join();
-                return Err(timeout_error(limits));
-            }
-            Ok(None) => std::thread::sleep(POLL),
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
+    let (status, out) =
+        match super::child::finish(child, Some(bytes.to_vec()), start, limits.timeout) {
+            Ok(done) => done,
+            Err(super::child::Stopped::Timeout) => return Err(timeout_error(limits)),
+            Err(super::child::Stopped::Wait(e)) => {
                 return Ok(Err(Error::new(
                     ErrorKind::DecoderFailed,
                     format!("waiting for the PDF worker failed: {e}"),
-                )));
+                )))
             }
-        }
-    };
-    let _ = writer.join();
-    let out = reader.join().unwrap_or_default();
+        };
     match serde_json::from_slice::<Reply>(&out) {
         Ok(Reply { ok: Some(x), .. }) => Ok(Ok(x)),
         Ok(Reply {
@@ -290,6 +260,7 @@ pub fn serve(args: &[String]) -> ExitCode {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     /// A stand-in worker: a shell script.
     fn script(dir: &std::path::Path, name: &str, body: &str) -> PathBuf {
