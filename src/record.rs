@@ -183,6 +183,15 @@ pub struct Row {
     /// The printed line number (行次), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line_no: Option<String>,
+    /// An "of which" line (其中:…): the label (code, line id or name) of the
+    /// row above that it is part of. Sums of sources do not count it beside
+    /// that row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_of: Option<String>,
+    /// What the reader could not settle about the row (amounts whose column
+    /// is ambiguous in a rendering that dropped blank cells).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Side of a two-sided table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub side: Option<Side>,

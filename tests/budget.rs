@@ -75,10 +75,159 @@ fn within_table_flags(r: &Record) -> Vec<String> {
     out
 }
 
+/// The publishing unit of each corpus budget (`document.unit`): never a
+/// section heading (第二部分), a table caption (表十二) or a region alone
+/// (上海市普陀区); `None` where the document does not print it as text.
+const UNITS: &[(&str, Option<&str>)] = &[
+    (
+        "govbudgetchecker/shpt_sfj_2026_budget.pdf",
+        Some("上海市普陀区司法局"),
+    ),
+    (
+        "govbudgetchecker/unit_budget.pdf",
+        Some("上海市普陀区司法局"),
+    ),
+    (
+        "govbudgetchecker/上海市普陀区人民政府万里街道办事处24年预算.pdf",
+        Some("上海市普陀区人民政府万里街道办事处"),
+    ),
+    (
+        "govbudgetchecker/上海市普陀区人民政府万里街道办事处25年预算.pdf",
+        Some("上海市普陀区人民政府万里街道办事处"),
+    ),
+    (
+        "govbudgetchecker/上海市普陀区人民政府办公室25年预算.pdf",
+        Some("上海市普陀区人民政府办公室"),
+    ),
+    (
+        "govbudgetchecker/上海市普陀区人民政府办公室单位25年预算.pdf",
+        Some("上海市普陀区人民政府办公室"),
+    ),
+    (
+        "govbudgetchecker/上海市普陀区商务委员会25年预算.pdf",
+        Some("上海市普陀区商务委员会"),
+    ),
+    (
+        "govbudgetchecker/上海市普陀区商务委员会单位25年预算.pdf",
+        Some("上海市普陀区商务委员会"),
+    ),
+    (
+        "江苏省人大办公厅/江苏省人大办公厅2017年度预算公开.pdf",
+        Some("江苏省人大常委会办公厅"),
+    ),
+    (
+        "江苏省人大办公厅/江苏省人大常委会2019年度部门预算公开.pdf",
+        Some("江苏省人大常委会办公厅"),
+    ),
+    (
+        "江苏省人大办公厅/江苏省人大常委会办公厅2019年部门预算公开表.pdf",
+        Some("江苏省人大常委会办公厅"),
+    ),
+    (
+        "江苏省人大办公厅/省人大办公厅2018预算公开.pdf",
+        Some("江苏省人大常委会办公厅"),
+    ),
+    (
+        "江苏省人民检察院/2017年省检察院部门预算.pdf",
+        Some("江苏省人民检察院"),
+    ),
+    (
+        "江苏省人民检察院/2018年省检察院部门预算公开.pdf",
+        Some("江苏省人民检察院"),
+    ),
+    (
+        "江苏省委办公厅/江苏省委办公厅2017年部门预算.pdf",
+        Some("江苏省委办公厅"),
+    ),
+    (
+        "江苏省委办公厅/江苏省委办公厅2017年预算公开表格.pdf",
+        Some("中国共产党江苏省委员会办公厅"),
+    ),
+    (
+        "江苏省委办公厅/江苏省委办公厅2018年度部门预算公开文件.pdf",
+        Some("江苏省委办公厅"),
+    ),
+    (
+        "江苏省委办公厅/江苏省委办公厅2018年度部门预算公开表.pdf",
+        Some("中共江苏省委办公厅"),
+    ),
+    (
+        "江苏省委办公厅/江苏省委办公厅2019年度部门预算公开文件.pdf",
+        Some("江苏省委办公厅"),
+    ),
+    (
+        "江苏省委办公厅/江苏省委办公厅2019年度部门预算公开表格.pdf",
+        Some("中共江苏省委办公厅"),
+    ),
+    (
+        "江苏省政协办公厅/2017年度部门预算公开表.pdf",
+        Some("江苏省政协办公厅"),
+    ),
+    (
+        "江苏省政协办公厅/江苏省政协办公厅2017年度部门预算.pdf",
+        Some("江苏省政协办公厅"),
+    ),
+    (
+        "江苏省政协办公厅/江苏省政协办公厅2018年度部门预算.pdf",
+        Some("江苏省政协办公厅"),
+    ),
+    (
+        "江苏省政协办公厅/江苏省政协办公厅2018度部门预算公开表.pdf",
+        Some("江苏省政协办公厅"),
+    ),
+    // The cover (with the name) is an image; the text has no unit line.
+    (
+        "江苏省政协办公厅/江苏省政协办公厅2019年度部门预算.pdf",
+        None,
+    ),
+    (
+        "江苏省政协办公厅/江苏省政协办公厅2019年预算公开表.pdf",
+        Some("江苏省政协办公厅"),
+    ),
+    (
+        "swu-xinan-daxue/04_swu_2021_department_budget.pdf",
+        Some("西南大学"),
+    ),
+    (
+        "swu-xinan-daxue/20_swu_2023_department_budget__download.jsp.pdf",
+        Some("西南大学"),
+    ),
+    (
+        "swu-xinan-daxue/27_swu_2024_department_budget__download.jsp.pdf",
+        Some("西南大学"),
+    ),
+    (
+        "tianbaoxitong/budget_template.xls",
+        Some("上海市普陀区XX单位"),
+    ),
+    (
+        "tianbaoxitong/uploads_archives/1770007475548-818404804.pdf",
+        Some("上海市普陀区人民政府万里街道办事处"),
+    ),
+    (
+        "tianbaoxitong/上海市普陀区财政局部门25年预算.pdf",
+        Some("上海市普陀区财政局"),
+    ),
+    (
+        "text/shpt_shiquanlu_jiedao_2026_unit_budget.txt",
+        Some("上海市普陀区人民政府石泉路街道办事处(本级)"),
+    ),
+];
+
+fn assert_unit(rel: &str, r: &Record) {
+    let want = UNITS
+        .iter()
+        .find(|(path, _)| rel.ends_with(path))
+        .unwrap_or_else(|| panic!("{rel}: no expected unit listed"))
+        .1;
+    assert_eq!(r.document.unit.as_deref(), want, "{rel}: document.unit");
+}
+
 fn check(rel: &str, kinds: &[&str], findings: &[&str]) -> Option<Record> {
     let root = corpus()?;
     let r = extract(&root.join(rel));
     assert!(r.error.is_none(), "{rel}: {:?}", r.error);
+    assert_unit(rel, &r);
     assert_eq!(r.document.kind, Some(DocumentKind::Budget), "{rel}");
     let found: Vec<&str> = r.tables.iter().map(|t| t.kind.as_str()).collect();
     let missing: Vec<&&str> = kinds.iter().filter(|k| !found.contains(k)).collect();
@@ -377,6 +526,29 @@ fn swu_2023_final_account_kinds() {
         keys,
         ["total", "basic", "project", "project_capital_construction"]
     );
+    // "其中:政府性基金预算财政拨款" is part of "一、财政拨款收入" above it,
+    // not a source beside it: no income-sum errors.
+    let summary = r
+        .tables
+        .iter()
+        .find(|t| t.kind == "income_expenditure_summary");
+    let sub = summary
+        .and_then(|t| {
+            t.rows
+                .iter()
+                .find(|row| row.name.as_deref().is_some_and(|n| n.starts_with("其中")))
+        })
+        .unwrap_or_else(|| panic!("no 其中 row"));
+    assert_eq!(sub.sub_of.as_deref(), Some("general_budget_appropriation"));
+    // The university set prints four tables: the other five of the standard
+    // final-account set are truly absent (verified in the PDF).
+    let flags: Vec<&str> = r
+        .flags
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .map(|f| f.check.as_str())
+        .collect();
+    assert_eq!(flags, ["meta.required_table_missing"; 5], "{:?}", r.flags);
 }
 
 // ---- Jiangsu narrative PDFs (the tables come as a separate PDF) -------------
@@ -397,6 +569,7 @@ fn jiangsu_narrative_pdfs_have_no_table_grids() {
     ] {
         let r = extract(&root.join("raw/open-budget-jiangsu").join(rel));
         assert!(r.error.is_none(), "{rel}: {:?}", r.error);
+        assert_unit(rel, &r);
         assert_eq!(r.document.kind, Some(DocumentKind::Budget), "{rel}");
         assert!(r.tables.is_empty(), "{rel}: {} tables", r.tables.len());
     }
@@ -414,4 +587,70 @@ fn shanghai_xls_template_all_table_sheets_empty() {
     for t in &r.tables {
         assert!(t.empty, "{} holds values", t.kind);
     }
+}
+
+// ---- A text rendering with collapsed columns (blank cells dropped) -----------
+
+fn row<'a>(r: &'a Record, kind: &str, code: &str) -> &'a gongkai::record::Row {
+    r.tables
+        .iter()
+        .filter(|t| t.kind == kind)
+        .flat_map(|t| t.rows.iter())
+        .find(|row| row.code.as_deref() == Some(code))
+        .unwrap_or_else(|| panic!("{kind}: no row {code}"))
+}
+
+fn value(row: &gongkai::record::Row, key: &str) -> Option<String> {
+    row.values.get(key).map(|v| v.normalize().to_string())
+}
+
+/// Every table of the 石泉路街道 unit budget is found from the text; amounts
+/// go to the columns the template's identities and the code hierarchy allow
+/// (合计 = 基本支出 + 项目支出, a 款 = the sum of its 项, 合计 = the sum of
+/// the classes); where several columns stay possible the row says so and
+/// the amount is left unplaced.
+#[test]
+fn shanghai_collapsed_text_unit_budget() {
+    let Some(r) = check(
+        "text/shpt_shiquanlu_jiedao_2026_unit_budget.txt",
+        SHANGHAI,
+        &[],
+    ) else {
+        return;
+    };
+    assert_eq!(r.tables.len(), SHANGHAI.len());
+    // Printed "2,301,360 2,301,360": basic, because 20805's basic and
+    // project (both printed) only add up that way.
+    let retirees = row(&r, "budget_expenditure", "2080501");
+    assert_eq!(value(retirees, "total").as_deref(), Some("2301360"));
+    assert_eq!(value(retirees, "basic").as_deref(), Some("2301360"));
+    assert_eq!(value(retirees, "project"), None);
+    assert!(retirees.note.is_none());
+    let full = row(&r, "budget_expenditure", "2080505");
+    assert_eq!(value(full, "basic").as_deref(), Some("1641800"));
+    assert_eq!(value(full, "project").as_deref(), Some("95000"));
+    assert_eq!(
+        value(row(&r, "budget_expenditure", "201"), "project").as_deref(),
+        Some("3353072")
+    );
+    assert_eq!(
+        value(
+            row(&r, "budget_general_basic_expenditure", "30201"),
+            "public"
+        )
+        .as_deref(),
+        Some("300000")
+    );
+    // 收入预算总表: every source column fits "3,353,072 3,353,072" equally.
+    let income = row(&r, "budget_income", "201");
+    assert_eq!(value(income, "total").as_deref(), Some("3353072"));
+    assert_eq!(income.values.len(), 1);
+    let note = income.note.as_deref().unwrap_or("");
+    assert!(
+        note.contains("ambiguous") && note.contains("appropriation"),
+        "{note}"
+    );
+    // 政府性基金: 3,380,000 could be basic or project in every row.
+    let fund = row(&r, "budget_government_fund", "2120803");
+    assert!(fund.note.is_some() && fund.values.len() == 1, "{fund:?}");
 }

@@ -71,6 +71,10 @@ pub(crate) struct Cell {
     pub(crate) location: Location,
     pub(crate) value: Option<Decimal>,
     pub(crate) half_unit: Decimal,
+    /// The label of the row an "of which" row is part of.
+    pub(crate) sub_of: Option<String>,
+    /// The row's amounts could not all be placed (see `Row::note`).
+    pub(crate) unsettled: bool,
 }
 
 /// Row names compared without enumeration prefixes, brackets' width or a
@@ -127,6 +131,8 @@ fn cell(table: &Table, row: &Row, column: &str) -> Cell {
         location: location(table, Some(row), column),
         value: row.values.get(column).copied(),
         half_unit: half_unit(row, column, table.amount_unit),
+        sub_of: row.sub_of.clone(),
+        unsettled: row.note.is_some(),
     }
 }
 
@@ -199,6 +205,8 @@ pub(crate) fn resolve(tables: &[Table], r: &Reference) -> Option<Vec<Cell>> {
             location: loc,
             value: None,
             half_unit: Decimal::ZERO,
+            sub_of: None,
+            unsettled: false,
         }]);
     }
     Some(
@@ -318,7 +326,8 @@ fn column_sum(tables: &[Table], rule: &ColumnSum, flags: &mut Vec<Flag>) {
     if !printed(&rule.total) || !part_printed || !rule.requires.iter().all(|k| printed(k)) {
         return;
     }
-    for row in &table.rows {
+    // A row whose amounts could not all be placed states no relation.
+    for row in table.rows.iter().filter(|r| r.note.is_none()) {
         let mut found = Sum::default();
         found.add(&cell(table, row, &rule.total), false);
         let mut expected = Sum::default();
@@ -359,7 +368,11 @@ fn hierarchy(table: &Table, id: &str, flags: &mut Vec<Flag>) {
     }
     let coded: Vec<&Row> = table.rows.iter().filter(|r| r.code.is_some()).collect();
     let mut check_group = |parent: Option<&Row>, children: Vec<&Row>, label: String| {
-        if children.is_empty() {
+        // Rows whose amounts could not all be placed state no sum.
+        if children.is_empty()
+            || parent.is_some_and(|p| p.note.is_some())
+            || children.iter().any(|c| c.note.is_some())
+        {
             return;
         }
         for col in &columns {
@@ -438,6 +451,7 @@ fn equal(tables: &[Table], rule: &Equal, flags: &mut Vec<Flag>) {
         let mut sums = [Sum::default(), Sum::default()];
         let mut any_right_row = false;
         for (i, side) in [&rule.left, &rule.right].into_iter().enumerate() {
+            let mut terms = Vec::new();
             for term in side {
                 let Ok(r) = Reference::parse(&term.replace("{column}", &col)) else {
                     continue 'col;
@@ -445,16 +459,26 @@ fn equal(tables: &[Table], rule: &Equal, flags: &mut Vec<Flag>) {
                 let Some(cells) = resolve(tables, &r) else {
                     continue 'col;
                 };
-                for c in &cells {
-                    if i == 1
-                        && c.location.row.is_some()
-                        && (c.value.is_some()
-                            || !c.location.row.as_deref().unwrap_or("").is_empty())
-                    {
-                        any_right_row |= c.value.is_some();
-                    }
-                    sums[i].add(c, r.negative);
+                terms.extend(cells.into_iter().map(|c| (c, r.negative)));
+            }
+            // A row whose amounts could not all be placed states no relation.
+            if terms.iter().any(|(c, _)| c.unsettled) {
+                continue 'col;
+            }
+            // An "of which" row is already counted in the row it is part of.
+            let counted = |c: &Cell| {
+                c.sub_of.as_ref().is_none_or(|of| {
+                    !terms.iter().any(|(o, _)| {
+                        o.location.table == c.location.table && o.location.row.as_ref() == Some(of)
+                    })
+                })
+            };
+            let kept: Vec<&(Cell, bool)> = terms.iter().filter(|(c, _)| counted(c)).collect();
+            for (c, negative) in kept {
+                if i == 1 && c.location.row.is_some() {
+                    any_right_row |= c.value.is_some();
                 }
+                sums[i].add(c, *negative);
             }
         }
         if (rule.skip_if_parts_absent && !any_right_row)

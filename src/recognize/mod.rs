@@ -8,6 +8,7 @@
 //! continuation (repeated header rows are dropped). A title followed by an
 //! empty-table marker and no grid is a table declared empty.
 
+pub mod collapsed;
 pub mod header;
 pub mod pattern;
 pub mod rows;
@@ -32,7 +33,12 @@ const DOCUMENT_HEAD_LINES: usize = 40;
 
 /// Finds the document's metadata and every table in a decoded document.
 pub fn recognize(decoded: &Decoded, patterns: &PatternSet) -> (DocumentMeta, Vec<Table>) {
-    let blocks = peel_title_rows(&decoded.blocks, patterns);
+    let (blocks, notes) = if decoded.format == crate::model::Format::Text {
+        collapsed::rebuild(&decoded.blocks, patterns)
+    } else {
+        (decoded.blocks.clone(), Vec::new())
+    };
+    let blocks = peel_title_rows(&blocks, patterns);
     let mut walker = Walker::new(patterns);
     for block in &blocks {
         match block {
@@ -41,6 +47,22 @@ pub fn recognize(decoded: &Decoded, patterns: &PatternSet) -> (DocumentMeta, Vec
         }
     }
     walker.finish();
+    for (kind, label, note) in notes {
+        let row = walker
+            .tables
+            .iter_mut()
+            .filter(|t| t.kind == kind)
+            .flat_map(|t| t.rows.iter_mut())
+            .find(|r| {
+                let name = squash(r.name.as_deref().unwrap_or(""));
+                r.note.is_none()
+                    && (name == label
+                        || format!("{}{name}", r.code.as_deref().unwrap_or("")) == label)
+            });
+        if let Some(row) = row {
+            row.note = Some(note);
+        }
+    }
     let meta = document_meta(&blocks, &walker.tables, patterns);
     (meta, walker.tables)
 }
@@ -471,6 +493,7 @@ impl<'a> Walker<'a> {
 /// The document's title, unit, year, kind and scope, from its first lines,
 /// falling back on what its tables say.
 fn document_meta(blocks: &[Block], tables: &[Table], patterns: &PatternSet) -> DocumentMeta {
+    let common = &patterns.common;
     let mut meta = DocumentMeta::default();
     let title_re = regex::Regex::new(r"(\d{4})\s*年度?\s*(.*?)(部门|单位)?\s*(决算|预算)")
         .unwrap_or_else(|_| unreachable_regex());
@@ -483,9 +506,19 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &PatternSet) -> D
         .take(DOCUMENT_HEAD_LINES)
         .collect();
     for (i, line) in lines.iter().enumerate() {
-        let squashed = squash(line);
+        let mut squashed = squash(line);
         if squashed.contains("....") {
             continue;
+        }
+        // A title wrapped after its year ("江苏省政协办公厅 2018 年度" +
+        // "部门预算公开").
+        if !title_re.is_match(&squashed) && squashed.ends_with(['年', '度']) {
+            if let Some(next) = lines.get(i + 1) {
+                let joined = format!("{squashed}{}", squash(next));
+                if title_re.is_match(&joined) {
+                    squashed = joined;
+                }
+            }
         }
         if let Some(c) = title_re.captures(&squashed) {
             let whole = c.get(0).map_or("", |m| m.as_str());
@@ -502,13 +535,13 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &PatternSet) -> D
             };
             let start = squashed.find(whole).unwrap_or(0);
             let before = squashed[..start].trim();
-            meta.unit = if before.chars().count() >= 2 {
+            meta.unit = if is_unit_name(before, common) {
                 Some(before.to_string())
             } else {
                 // The unit name on the lines above, possibly wrapped over two.
                 let is_name = |l: &str| {
-                    let n = l.chars().count();
-                    (2..=40).contains(&n)
+                    l.chars().count() <= 40
+                        && is_unit_name(l, common)
                         && !l
                             .chars()
                             .any(|c| c.is_ascii_digit() || "，。,:：".contains(c))
@@ -523,12 +556,30 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &PatternSet) -> D
                 }
                 (!parts.is_empty()).then(|| parts.concat())
             };
-            meta.title = Some(line.to_string());
+            meta.title = Some(if squashed == squash(line) {
+                line.to_string()
+            } else {
+                squashed.clone()
+            });
             break;
         }
     }
+    // A "预算单位：…" line at the head, else the name most tables print.
     if meta.unit.is_none() {
-        meta.unit = tables.iter().find_map(|t| t.unit_name.clone());
+        meta.unit = lines.iter().find_map(|l| {
+            common
+                .unit_name
+                .capture(&squash(l))
+                .filter(|u| parse_unit(u).is_none() && is_unit_name(u, common))
+        });
+    }
+    if meta.unit.is_none() {
+        meta.unit = most_common(
+            tables
+                .iter()
+                .filter_map(|t| t.unit_name.clone())
+                .filter(|u| is_unit_name(u, common)),
+        );
     }
     if meta.year.is_none() {
         meta.year = most_common(tables.iter().filter_map(|t| t.year));
@@ -548,9 +599,16 @@ fn is_page_number(line: &str) -> bool {
     !core.is_empty() && core.chars().all(|c| c.is_ascii_digit() || c == '/')
 }
 
-fn most_common(years: impl Iterator<Item = i32>) -> Option<i32> {
+/// A text that can name the publishing unit: two characters at least, not a
+/// section heading, a table caption or a region alone.
+fn is_unit_name(s: &str, common: &Common) -> bool {
+    s.chars().count() >= 2 && !common.not_unit_name.is_match(s)
+}
+
+/// The most frequent item.
+fn most_common<T: Ord + Clone>(items: impl Iterator<Item = T>) -> Option<T> {
     let mut counts = std::collections::BTreeMap::new();
-    for y in years {
+    for y in items {
         *counts.entry(y).or_insert(0usize) += 1;
     }
     counts.into_iter().max_by_key(|(_, n)| *n).map(|(y, _)| y)

@@ -177,8 +177,13 @@ pub struct Common {
     pub label_in_title: AnyOf,
     /// Enumeration prefixes.
     pub enumeration: AnyOf,
+    /// "Of which" prefixes: the row is part of the row above.
+    pub sub_line: AnyOf,
     /// Unit-name lines (group 1).
     pub unit_name: AnyOf,
+    /// Texts that are never a unit name: section headings, table captions,
+    /// a region alone.
+    pub not_unit_name: AnyOf,
     /// Amount-unit lines (group 1).
     pub amount_unit: AnyOf,
     /// A line whose amount unit is on the next line.
@@ -294,7 +299,11 @@ struct RawCommon {
     labels: Vec<String>,
     label_in_title: Vec<String>,
     enumeration: Vec<String>,
+    #[serde(default)]
+    sub_line: Vec<String>,
     unit_name: Vec<String>,
+    #[serde(default)]
+    not_unit_name: Vec<String>,
     amount_unit: Vec<String>,
     amount_unit_dangling: Vec<String>,
     year: Vec<String>,
@@ -435,7 +444,9 @@ fn compile_common(file: &str, raw: RawCommon) -> Result<Common> {
         labels: c("labels", &raw.labels)?,
         label_in_title: c("label_in_title", &raw.label_in_title)?,
         enumeration: c("enumeration", &raw.enumeration)?,
+        sub_line: c("sub_line", &raw.sub_line)?,
         unit_name: c("unit_name", &raw.unit_name)?,
+        not_unit_name: c("not_unit_name", &raw.not_unit_name)?,
         amount_unit: c("amount_unit", &raw.amount_unit)?,
         amount_unit_dangling: c("amount_unit_dangling", &raw.amount_unit_dangling)?,
         year: c("year", &raw.year)?,

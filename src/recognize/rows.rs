@@ -78,6 +78,9 @@ impl RowReader {
                 .map(|(b, block)| self.read_block(b, row, block, header, pattern, common, unit))
                 .collect();
             partials.retain(|p| !self.continues_name(p, out, pattern, common));
+            for p in &mut partials {
+                mark_sub_line(p, out, common);
+            }
             out.extend(merge_carried(partials));
         }
     }
@@ -316,6 +319,8 @@ impl RowReader {
                 name: (!name.is_empty()).then_some(name),
                 line,
                 line_no,
+                sub_of: None,
+                note: None,
                 side,
                 values,
                 printed,
@@ -323,6 +328,25 @@ impl RowReader {
             },
         }
     }
+}
+
+/// An "of which" row (其中:…) is part of the nearest row above it in its
+/// block that is no such row itself.
+fn mark_sub_line(p: &mut Partial, out: &[BlockRow], common: &Common) {
+    let is_sub = p
+        .row
+        .name
+        .as_deref()
+        .is_some_and(|n| common.sub_line.is_match(&squash(n)));
+    if !is_sub {
+        return;
+    }
+    p.row.sub_of = out
+        .iter()
+        .rev()
+        .filter(|(b, r)| *b == p.block && r.side == p.row.side)
+        .find(|(_, r)| r.sub_of.is_none())
+        .and_then(|(_, r)| r.code.clone().or(r.line.clone()).or(r.name.clone()));
 }
 
 /// The text of a label cell: its own text, or a horizontal span's copy
