@@ -121,6 +121,11 @@ pub struct Table {
     pub year: Option<i32>,
     /// The amount unit printed on the table; null when none was found (amounts are then taken as 元).
     pub amount_unit: Option<AmountUnit>,
+    /// True when the table prints no unit and `amount_unit` was inferred:
+    /// its largest amount, in that unit, is printed in another table of
+    /// the document whose unit is printed (the same total in both).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub amount_unit_inferred: bool,
     /// Pages the table spans (1-based).
     pub pages: Vec<u32>,
     /// True when the table is declared empty (本表无数据) or has no amounts.

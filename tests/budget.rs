@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use gongkai::recognize::PatternSet;
-use gongkai::record::{DocumentKind, Record, Severity};
+use gongkai::record::{AmountUnit, DocumentKind, Record, Severity};
 use gongkai::settings::Limits;
 
 fn corpus() -> Option<PathBuf> {
@@ -461,13 +461,34 @@ const UNIVERSITY: &[&str] = &[
     "budget_appropriation_expenditure",
 ];
 
+/// The 收入预算表 prints no unit: its 合计 390,140.45 is the 收支预算总表's
+/// 本年收入合计 (万元), so it is read in 万元, marked inferred.
 #[test]
 fn swu_2021_department_budget() {
-    check(
+    let Some(r) = check(
         "raw/swu-xinan-daxue/04_swu_2021_department_budget.pdf",
         UNIVERSITY,
         &[],
+    ) else {
+        return;
+    };
+    let income = r.tables.iter().find(|t| t.kind == "budget_income");
+    let income = income.unwrap_or_else(|| panic!("no income table"));
+    assert_eq!(income.amount_unit, Some(AmountUnit::TenThousandYuan));
+    assert!(income.amount_unit_inferred);
+    let total = income
+        .rows
+        .iter()
+        .find(|r| r.name.as_deref() == Some("合计"));
+    assert_eq!(
+        total
+            .and_then(|r| r.values.get("total"))
+            .map(|v| v.normalize().to_string()),
+        Some("3901404500".to_string())
     );
+    for t in r.tables.iter().filter(|t| t.kind != "budget_income") {
+        assert!(!t.amount_unit_inferred, "{} prints its unit", t.kind);
+    }
 }
 
 /// 收入预算表 row 2050202 小学教育 prints 本年收入合计 9,645.51 万元, but its

@@ -63,6 +63,7 @@ pub fn recognize(decoded: &Decoded, patterns: &PatternSet) -> (DocumentMeta, Vec
             row.note = Some(note);
         }
     }
+    infer_amount_units(&mut walker.tables);
     let meta = document_meta(&blocks, &walker.tables, patterns);
     (meta, walker.tables)
 }
@@ -426,6 +427,7 @@ impl<'a> Walker<'a> {
             unit_name: p.unit_name,
             year: p.year,
             amount_unit: p.amount_unit,
+            amount_unit_inferred: false,
             pages: vec![grid.page],
             empty: p.empty_marker,
             columns,
@@ -475,6 +477,7 @@ impl<'a> Walker<'a> {
                     unit_name: p.unit_name,
                     year: p.year,
                     amount_unit: p.amount_unit,
+                    amount_unit_inferred: false,
                     pages: vec![p.page],
                     empty: true,
                     columns: Vec::new(),
@@ -591,6 +594,55 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &PatternSet) -> D
             .map(|p| p.document);
     }
     meta
+}
+
+/// A table that prints no amount unit takes the unit under which its
+/// largest amount (its total) equals an amount of a table whose unit is
+/// printed — the same total printed twice — when exactly one unit does;
+/// its amounts are rescaled and the unit marked inferred. Otherwise its
+/// amounts stay as 元 with no unit.
+fn infer_amount_units(tables: &mut [Table]) {
+    use rust_decimal::Decimal;
+    let known: std::collections::BTreeSet<Decimal> = tables
+        .iter()
+        .filter(|t| t.amount_unit.is_some())
+        .flat_map(|t| t.rows.iter())
+        .flat_map(|r| r.values.iter().filter(|(k, _)| !r.counts.contains(k)))
+        .map(|(_, v)| v.normalize())
+        .collect();
+    if known.is_empty() {
+        return;
+    }
+    for table in tables.iter_mut().filter(|t| t.amount_unit.is_none()) {
+        let Some(largest) = table
+            .rows
+            .iter()
+            .flat_map(|r| r.values.iter().filter(|(k, _)| !r.counts.contains(k)))
+            .map(|(_, v)| *v)
+            .max()
+            .filter(|v| !v.is_zero())
+        else {
+            continue;
+        };
+        let fitting: Vec<AmountUnit> = [
+            AmountUnit::Yuan,
+            AmountUnit::ThousandYuan,
+            AmountUnit::TenThousandYuan,
+        ]
+        .into_iter()
+        .filter(|u| known.contains(&(largest * u.factor()).normalize()))
+        .collect();
+        let [unit] = fitting[..] else { continue };
+        for row in &mut table.rows {
+            for (key, v) in row.values.iter_mut() {
+                if !row.counts.contains(key) {
+                    *v *= unit.factor();
+                }
+            }
+        }
+        table.amount_unit = Some(unit);
+        table.amount_unit_inferred = true;
+    }
 }
 
 /// "3", "- 3 -", "第3页", "3/21": a page number line.
