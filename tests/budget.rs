@@ -675,3 +675,20 @@ fn shanghai_collapsed_text_unit_budget() {
     let fund = row(&r, "budget_government_fund", "2120803");
     assert!(fund.note.is_some() && fund.values.len() == 1, "{fund:?}");
 }
+
+/// The 重庆市交通委员会 2018 budget narrative (text and its HTML fragment):
+/// a budget with its unit, and no table (they were images).
+#[test]
+fn chongqing_narrative_text_has_no_tables() {
+    let Some(root) = corpus() else { return };
+    for rel in [
+        "text/cqjtw_2018_dept_budget_shuoming.txt",
+        "text/cqjtw_2018_dept_budget_shuoming.fragment.html",
+    ] {
+        let r = extract(&root.join(rel));
+        assert!(r.error.is_none(), "{rel}: {:?}", r.error);
+        assert_eq!(r.document.kind, Some(DocumentKind::Budget), "{rel}");
+        assert_unit(rel, &r);
+        assert!(r.tables.is_empty(), "{rel}: {} tables", r.tables.len());
+    }
+}
