@@ -235,3 +235,42 @@ fn a_narrative_amount_that_disagrees_with_its_table_is_flagged() {
         .any(|l| l.table.as_deref() == Some("three_public_expenses")));
     assert!(f.locations.iter().any(|l| l.sentence.is_some()));
 }
+
+/// An "of which" row (其中:…) is part of the row above it: a sum of sources
+/// does not count it beside that row, and counts it when it is a line of
+/// its own.
+#[test]
+fn a_sub_line_is_not_counted_beside_its_row() {
+    let mut record = seed();
+    let Some(summary) = record
+        .tables
+        .iter_mut()
+        .find(|t| t.kind == "income_expenditure_summary")
+    else {
+        panic!("no summary");
+    };
+    // 8,638,621.12 of appropriation, of which 1,000.00 government fund.
+    let Some(fund) = summary
+        .rows
+        .iter_mut()
+        .find(|r| r.line.as_deref() == Some("government_fund_appropriation"))
+    else {
+        panic!("no government fund line");
+    };
+    fund.values.insert("amount".into(), Decimal::new(100000, 2));
+    fund.name = Some("其中:政府性基金预算财政拨款".into());
+    let flagged = |record: &Record| {
+        rerun_checks(record)
+            .iter()
+            .any(|f| f.check == "summary.income_total_is_sum_of_sources")
+    };
+    assert!(flagged(&record), "counted as a source of its own");
+    for t in record.tables.iter_mut() {
+        for r in t.rows.iter_mut() {
+            if r.line.as_deref() == Some("government_fund_appropriation") {
+                r.sub_of = Some("general_budget_appropriation".into());
+            }
+        }
+    }
+    assert!(!flagged(&record), "a sub-line counted twice");
+}

@@ -670,3 +670,80 @@ fn unreachable_regex() -> regex::Regex {
     // The pattern above is a literal and always compiles; this is never reached.
     regex::Regex::new("$^").unwrap_or_else(|_| std::process::abort())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Row;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn unit_names_are_never_headings_captions_or_regions() {
+        let patterns = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
+        let common = &patterns.common;
+        for not in [
+            "第二部分",
+            "表十二",
+            "公开01表",
+            "上海市普陀区",
+            "江苏省",
+            "封面",
+            "市",
+        ] {
+            assert!(!is_unit_name(not, common), "{not}");
+        }
+        for unit in [
+            "上海市普陀区司法局",
+            "江苏省人民检察院",
+            "西南大学",
+            "上海市XX局",
+        ] {
+            assert!(is_unit_name(unit, common), "{unit}");
+        }
+    }
+
+    fn table(kind: &str, unit: Option<AmountUnit>, amounts: &[i64]) -> Table {
+        Table {
+            kind: kind.into(),
+            label: None,
+            title: kind.into(),
+            unit_name: None,
+            year: None,
+            amount_unit: unit,
+            amount_unit_inferred: false,
+            pages: vec![1],
+            empty: false,
+            columns: Vec::new(),
+            rows: amounts
+                .iter()
+                .map(|a| Row {
+                    values: [("total".to_string(), Decimal::new(*a, 2))].into(),
+                    ..Row::default()
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_missing_amount_unit_is_inferred_from_a_total_printed_elsewhere() {
+        // 390,140.45 (no unit) is the 3,901,404,500.00 元 of a 万元 table.
+        let mut tables = vec![
+            table("a", Some(AmountUnit::TenThousandYuan), &[390_140_450_000]),
+            table("b", None, &[39_014_045, 1_000]),
+            table("c", None, &[12_345]),
+        ];
+        infer_amount_units(&mut tables);
+        assert_eq!(tables[1].amount_unit, Some(AmountUnit::TenThousandYuan));
+        assert!(tables[1].amount_unit_inferred);
+        assert_eq!(
+            tables[1].rows[1].values.get("total").copied(),
+            Some(Decimal::new(100_000, 0))
+        );
+        // No total in common: no unit, amounts untouched.
+        assert_eq!(tables[2].amount_unit, None);
+        assert_eq!(
+            tables[2].rows[0].values.get("total").copied(),
+            Some(Decimal::new(12_345, 2))
+        );
+    }
+}
