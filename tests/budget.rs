@@ -212,6 +212,14 @@ const UNITS: &[(&str, Option<&str>)] = &[
         "text/shpt_shiquanlu_jiedao_2026_unit_budget.txt",
         Some("上海市普陀区人民政府石泉路街道办事处(本级)"),
     ),
+    (
+        "text/cqjtw_2018_dept_budget_shuoming.txt",
+        Some("重庆市交通委员会"),
+    ),
+    (
+        "text/cqjtw_2018_dept_budget_shuoming.fragment.html",
+        Some("重庆市交通委员会"),
+    ),
 ];
 
 fn assert_unit(rel: &str, r: &Record) {
