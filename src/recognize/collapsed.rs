@@ -540,7 +540,7 @@ type Best = (usize, usize, Option<(usize, String)>);
 type Placement = Vec<usize>;
 
 /// Most partial sums kept while matching children to a parent.
-const MAX_PARTIAL_SUMS: usize = 100_000;
+const MAX_PARTIAL_SUMS: usize = 10_000;
 
 /// Every order-keeping placement of `amounts` (in printed order) into the
 /// columns `keys` that satisfies the column identities (an absent column
