@@ -569,15 +569,16 @@ fn swu_2023_final_account_kinds() {
         })
         .unwrap_or_else(|| panic!("no 其中 row"));
     assert_eq!(sub.sub_of.as_deref(), Some("general_budget_appropriation"));
-    // The university set prints four tables: the other five of the standard
-    // final-account set are truly absent (verified in the PDF).
+    // The university family (patterns/families.toml) prints four tables: the
+    // other five of the standard final-account set are not part of it, so
+    // their absence is no finding. Nothing else is above info either.
     let flags: Vec<&str> = r
         .flags
         .iter()
         .filter(|f| f.severity >= Severity::Warning)
         .map(|f| f.check.as_str())
         .collect();
-    assert_eq!(flags, ["meta.required_table_missing"; 5], "{:?}", r.flags);
+    assert!(flags.is_empty(), "{:?}", r.flags);
 }
 
 // ---- Jiangsu narrative PDFs (the tables come as a separate PDF) -------------

@@ -112,8 +112,21 @@ pub fn check(record: &Record, patterns: &PatternSet) -> Vec<Flag> {
             .iter()
             .filter(|t| of_kind.iter().any(|p| p.kind == t.kind))
             .count();
+        // A template family with a table set of its own (the universities'
+        // 高等学校 final accounts have four tables) decides what is required.
+        let family = patterns.families.iter().find(|f| {
+            f.document == kind
+                && record
+                    .tables
+                    .iter()
+                    .any(|t| f.titles.is_match(&squash(&t.title)))
+        });
+        let required = |p: &crate::recognize::pattern::TablePattern| match family {
+            Some(f) => f.required.contains(&p.kind),
+            None => p.required,
+        };
         if found >= MIN_TABLES_FOR_COMPLETENESS {
-            for p in of_kind.iter().filter(|p| p.required) {
+            for p in of_kind.iter().filter(|p| required(p)) {
                 if !record.tables.iter().any(|t| t.kind == p.kind) {
                     flags.push(flag(
                         "meta.required_table_missing",

@@ -122,6 +122,35 @@ impl LineRule {
     }
 }
 
+/// A regional or sectoral template family whose full disclosure has a set of
+/// tables of its own (`patterns/families.toml`).
+#[derive(Debug, Clone)]
+pub struct Family {
+    /// The family id.
+    pub id: String,
+    /// The document kind it is a template of.
+    pub document: DocumentKind,
+    /// A document is of the family when a table title matches one of these.
+    pub titles: AnyOf,
+    /// The table kinds a full disclosure of the family has.
+    pub required: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFamilies {
+    family: Vec<RawFamily>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFamily {
+    id: String,
+    document: DocumentKind,
+    titles: Vec<String>,
+    required: Vec<String>,
+}
+
 /// One table kind.
 #[derive(Debug, Clone)]
 pub struct TablePattern {
@@ -211,6 +240,8 @@ pub struct PatternSet {
     pub common: Common,
     /// Table kinds.
     pub tables: Vec<TablePattern>,
+    /// Template families with their own table sets.
+    pub families: Vec<Family>,
     /// Consistency relations (`patterns/checks/`).
     pub checks: crate::check::CheckSet,
     /// Narrative rules (`patterns/narrative/`).
@@ -395,7 +426,21 @@ impl PatternSet {
             let err = |e: toml::de::Error| {
                 Error::new(ErrorKind::Pattern, format!("patterns/{name}: {e}"))
             };
-            if name == "common.toml" {
+            if name == "families.toml" {
+                let raw: RawFamilies = toml::from_str(&text).map_err(err)?;
+                for f in raw.family {
+                    set.families.push(Family {
+                        titles: AnyOf::compile(
+                            &name,
+                            &format!("family.{}.titles", f.id),
+                            &f.titles,
+                        )?,
+                        id: f.id,
+                        document: f.document,
+                        required: f.required,
+                    });
+                }
+            } else if name == "common.toml" {
                 let raw: RawCommon = toml::from_str(&text).map_err(err)?;
                 set.common = compile_common(&name, raw)?;
                 have_common = true;
@@ -428,6 +473,17 @@ impl PatternSet {
                 ErrorKind::Pattern,
                 format!("patterns: kind `{}` is defined twice", w[0]),
             ));
+        }
+        for f in &set.families {
+            if let Some(k) = f.required.iter().find(|k| set.table(k).is_none()) {
+                return Err(Error::new(
+                    ErrorKind::Pattern,
+                    format!(
+                        "patterns/families.toml: family `{}` requires unknown kind `{k}`",
+                        f.id
+                    ),
+                ));
+            }
         }
         Ok(set)
     }
@@ -546,5 +602,26 @@ mod tests {
             err.contains("final_account/x.toml") && err.contains("titles"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_family_must_name_known_kinds() {
+        let set = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
+        assert!(set.families.iter().any(|f| f.id == "moe_university"));
+        let mut files: Vec<(String, String)> = bundled_files()
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .filter(|(n, _)| n != "families.toml")
+            .collect();
+        files.push((
+            "families.toml".to_string(),
+            "[[family]]\nid='u'\ndocument='final_account'\ntitles=['高等学校']\nrequired=['no_such_kind']\n"
+                .to_string(),
+        ));
+        let err = PatternSet::from_files(files)
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert!(err.contains("no_such_kind"), "{err}");
     }
 }
