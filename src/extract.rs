@@ -16,23 +16,10 @@ use crate::settings::Limits;
 /// Reads and extracts one file.
 pub fn extract_path(path: &Path, patterns: &PatternSet, limits: &Limits) -> Record {
     let shown = path.display().to_string();
-    match std::fs::metadata(path) {
-        Ok(m) if m.len() > limits.max_bytes => {
-            return failed(
-                &shown,
-                &[],
-                m.len(),
-                Error::new(
-                    ErrorKind::TooLarge,
-                    format!(
-                        "the file has {} bytes, over the limit of {}",
-                        m.len(),
-                        limits.max_bytes
-                    ),
-                ),
-            )
+    if let Ok(m) = std::fs::metadata(path) {
+        if m.len() > limits.max_bytes {
+            return too_large(&shown, m.len(), limits);
         }
-        _ => {}
     }
     match std::fs::read(path) {
         Ok(bytes) => extract_bytes(&bytes, &shown, None, patterns, limits),
@@ -54,6 +41,9 @@ pub fn extract_bytes(
     patterns: &PatternSet,
     limits: &Limits,
 ) -> Record {
+    if bytes.len() as u64 > limits.max_bytes {
+        return too_large(name, bytes.len() as u64, limits);
+    }
     let decoded = match decode::decode(bytes, name, charset, limits) {
         Ok(d) => d,
         Err(e) => return failed(name, bytes, bytes.len() as u64, e),
@@ -78,6 +68,22 @@ pub fn extract_bytes(
     };
     record.flags = check::run(&record, &patterns.checks, patterns);
     record
+}
+
+/// The record of a document over `limits.max_bytes` (not read, not hashed).
+fn too_large(name: &str, len: u64, limits: &Limits) -> Record {
+    failed(
+        name,
+        &[],
+        len,
+        Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "the file has {len} bytes, over the limit of {}",
+                limits.max_bytes
+            ),
+        ),
+    )
 }
 
 fn failed(name: &str, bytes: &[u8], len: u64, e: Error) -> Record {

@@ -276,12 +276,68 @@ async fn check_parquet(db: &str, dir: &Path) {
     store.close().await;
 }
 
+/// `gongkai enqueue` of a copy of the samples, removed afterwards: the
+/// workers get every document from the database alone (no shared mount).
+fn enqueue_samples(db: &str, dir: &Path) {
+    let inbox = dir.join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap_or_else(|e| panic!("{e}"));
+    for e in std::fs::read_dir(root().join("samples")).unwrap_or_else(|e| panic!("{e}")) {
+        let p = e.unwrap_or_else(|e| panic!("{e}")).path();
+        if let Some(name) = p.file_name() {
+            std::fs::copy(&p, inbox.join(name)).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let out = bin()
+        .args(["enqueue", "--db", db])
+        .arg(&inbox)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&inbox).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Every readable sample is one document, its source the path it was
+/// enqueued from (see [`enqueue_samples`]).
+async fn assert_each_sample_stored_once(store: &Store) {
+    let docs = counts(store).await.unwrap_or_default();
+    let hashed = records()
+        .iter()
+        .filter(|r| !r.source.sha256.is_empty())
+        .count() as i64;
+    assert_eq!(docs[0].1, hashed);
+    let from_inbox: i64 =
+        sqlx::query("SELECT COUNT(*) FROM document_sources WHERE source LIKE '%/inbox/%'")
+            .fetch_one(store.pool())
+            .await
+            .and_then(|r| sqlx::Row::try_get(&r, 0))
+            .unwrap_or_default();
+    assert_eq!(from_inbox, hashed);
+}
+
 /// Two claimers at once never get the same job; together they get all.
 async fn check_claims_disjoint(db: &str) {
     let store = open(db).await;
-    let paths: Vec<String> = (0..60).map(|i| format!("/nowhere/doc{i:03}.pdf")).collect();
-    assert_eq!(queue::enqueue(&store, &paths).await.unwrap_or(0), 60);
-    assert_eq!(queue::enqueue(&store, &paths).await.unwrap_or(99), 0);
+    // Sixty paths, thirty contents: each content is stored once.
+    let docs: Vec<(String, Vec<u8>)> = (0..60)
+        .map(|i| {
+            (
+                format!("/nowhere/doc{i:03}.txt"),
+                format!("document {}", i % 30).into_bytes(),
+            )
+        })
+        .collect();
+    assert_eq!(queue::enqueue(&store, &docs).await.unwrap_or(0), 60);
+    assert_eq!(queue::enqueue(&store, &docs).await.unwrap_or(99), 0);
+    let blobs: i64 = sqlx::query("SELECT COUNT(*) FROM blobs")
+        .fetch_one(store.pool())
+        .await
+        .and_then(|r| sqlx::Row::try_get(&r, 0))
+        .unwrap_or_default();
+    assert_eq!(blobs, 30);
     let work = |name: &'static str| {
         let db = db.to_string();
         async move {
@@ -323,16 +379,7 @@ async fn check_claims_disjoint(db: &str) {
 /// live worker (the real `extract --queue`) takes them over and stores them.
 async fn check_lease_takeover(db: &str, dir: &Path) {
     let store = open(db).await;
-    let out = bin()
-        .args(["enqueue", "--db", db])
-        .arg(root().join("samples"))
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    enqueue_samples(db, dir);
     let dead = queue::claim(&store, "dead", 3, Duration::from_millis(500))
         .await
         .unwrap_or_default();
@@ -394,16 +441,7 @@ async fn check_lease_takeover(db: &str, dir: &Path) {
 /// document processed twice.
 async fn check_two_worker_processes(db: &str, dir: &Path) {
     let store = open(db).await;
-    let out = bin()
-        .args(["enqueue", "--db", db])
-        .arg(root().join("samples"))
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    enqueue_samples(db, dir);
     let spawn = |name: &str| {
         bin()
             .args([
@@ -440,12 +478,115 @@ async fn check_two_worker_processes(db: &str, dir: &Path) {
     }
     eprintln!("{db}: jobs per worker {by:?}");
     assert_eq!(rows.len(), records().len());
-    let docs = counts(&store).await.unwrap_or_default();
-    let hashed = records()
+    assert_each_sample_stored_once(&store).await;
+    store.close().await;
+}
+
+/// Waits for a child process, killing it and failing after `limit`.
+fn wait_bounded(mut child: std::process::Child, limit: Duration) -> std::process::Output {
+    let start = std::time::Instant::now();
+    while child.try_wait().ok().flatten().is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output();
+            panic!("a worker ran over {limit:?}: {out:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// (worker, attempts, state) of every job, by path.
+async fn job_rows(store: &Store) -> BTreeMap<String, (String, i64, String)> {
+    use sqlx::Row as _;
+    sqlx::query("SELECT path, worker, attempts, state FROM jobs")
+        .fetch_all(store.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
         .iter()
-        .filter(|r| !r.source.sha256.is_empty())
-        .count();
-    assert_eq!(docs[0].1 as usize, hashed);
+        .map(|r| {
+            (
+                r.try_get(0).unwrap_or_default(),
+                (
+                    r.try_get::<Option<String>, _>(1)
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default(),
+                    r.try_get(2).unwrap_or_default(),
+                    r.try_get(3).unwrap_or_default(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Real `extract --queue` processes: a worker that holds a job past its
+/// lease keeps it while alive (its heartbeat renews the lease), is SIGKILLed
+/// mid-batch, and one of two workers that drained the rest meanwhile takes
+/// its job over once the lease expires. Every job ends done, each once but
+/// the taken-over one, every document stored once.
+async fn check_killed_worker(db: &str, dir: &Path) {
+    let store = open(db).await;
+    enqueue_samples(db, dir);
+    let spawn = |name: &str, stall_ms: u64| {
+        bin()
+            .args([
+                "extract", "--db", db, "--queue", "--batch", "1", "--jobs", "1",
+            ])
+            .args(["--lease", "2", "--worker", name])
+            .env("GONGKAI_TEST_STALL_AFTER_CLAIM_MS", stall_ms.to_string())
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let mut victim = spawn("victim", 600_000);
+    let start = std::time::Instant::now();
+    let held = loop {
+        let rows = job_rows(&store).await;
+        if let Some((path, _)) = rows
+            .iter()
+            .find(|(_, (w, _, s))| w == "victim" && s == "claimed")
+        {
+            break path.clone();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the victim claimed nothing: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let others = [spawn("b", 0), spawn("c", 0)];
+    // Twice the lease: the victim's heartbeat keeps its job while it lives.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let rows = job_rows(&store).await;
+    assert_eq!(
+        rows.get(&held),
+        Some(&("victim".to_string(), 1, "claimed".to_string())),
+        "a live worker lost its job: {rows:?}"
+    );
+    victim.kill().unwrap_or_else(|e| panic!("{e}"));
+    let status = victim.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert!(!status.success());
+    for w in others {
+        let out = wait_bounded(w, Duration::from_secs(180));
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let rows = job_rows(&store).await;
+    assert_eq!(rows.len(), records().len());
+    for (path, (worker, attempts, state)) in &rows {
+        assert!(state == "done" || state == "failed", "{path}: {state}");
+        assert!(worker == "b" || worker == "c", "{path}: {worker}");
+        let expected = if *path == held { 2 } else { 1 };
+        assert_eq!(*attempts, expected, "{path}");
+    }
+    eprintln!("{db}: {held} taken over by {}", rows[&held].0);
+    assert_each_sample_stored_once(&store).await;
     store.close().await;
 }
 
@@ -513,6 +654,18 @@ fn sqlite_claims_are_disjoint() {
 fn sqlite_dead_worker_lease_is_taken_over() {
     let d = tmp();
     rt().block_on(check_lease_takeover(&sqlite(&d), d.path()));
+}
+
+#[test]
+fn sqlite_two_workers_split_the_queue() {
+    let d = tmp();
+    rt().block_on(check_two_worker_processes(&sqlite(&d), d.path()));
+}
+
+#[test]
+fn sqlite_killed_worker_is_taken_over() {
+    let d = tmp();
+    rt().block_on(check_killed_worker(&sqlite(&d), d.path()));
 }
 
 /// The README's main job: extract the samples into the store, twice, then export.
@@ -701,6 +854,14 @@ fn postgres_dead_worker_lease_is_taken_over() {
     let db = PgDb::new(&admin, "lease");
     let d = tmp();
     rt().block_on(check_lease_takeover(&db.url, d.path()));
+}
+
+#[test]
+fn postgres_killed_worker_is_taken_over() {
+    let Some(admin) = postgres_url() else { return };
+    let db = PgDb::new(&admin, "killed");
+    let d = tmp();
+    rt().block_on(check_killed_worker(&db.url, d.path()));
 }
 
 #[test]

@@ -1,5 +1,7 @@
-//! `gongkai enqueue --db URL PATH...`: adds document paths to the store's
-//! shared work queue, for `gongkai extract --db URL --queue` workers.
+//! `gongkai enqueue --db URL PATH...`: adds documents to the store's shared
+//! work queue, for `gongkai extract --db URL --queue` workers. The content
+//! goes into the database with each job, so workers on other machines need
+//! only the database URL.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,13 +13,17 @@ use gongkai::store::{queue, shown, Store};
 /// Arguments of `gongkai enqueue`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Files or directories (searched recursively like `extract`); stored as
-    /// absolute paths, which every worker must be able to read.
+    /// Files or directories (searched recursively like `extract`); each
+    /// file's content is stored in the database, its absolute path recorded
+    /// as the document's source.
     #[arg(required_unless_present = "retry_failed")]
     paths: Vec<PathBuf>,
     /// The dataset store: an SQLite file or a postgres:// URL.
     #[arg(long, value_name = "PATH|URL")]
     db: String,
+    /// Files larger than this many bytes are left out (with a warning).
+    #[arg(long, default_value_t = gongkai::settings::DEFAULT_MAX_BYTES)]
+    max_bytes: u64,
     /// Put failed jobs back in the queue.
     #[arg(long)]
     retry_failed: bool,
@@ -26,15 +32,6 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: Args) -> Result<ExitCode> {
     let files = super::extract::inputs(&args.paths)?;
-    let paths: Vec<String> = files
-        .iter()
-        .map(|f| {
-            std::path::absolute(f)
-                .unwrap_or_else(|_| f.clone())
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -46,18 +43,49 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let n = queue::requeue(&store, false).await?;
             eprintln!("gongkai: {n} failed jobs queued again");
         }
-        let added = queue::enqueue(&store, &paths).await?;
+        let mut added = 0;
+        let mut left_out = 0;
+        for chunk in files.chunks(64) {
+            let mut docs = Vec::with_capacity(chunk.len());
+            for f in chunk {
+                let path = std::path::absolute(f).unwrap_or_else(|_| f.clone());
+                let shown = path.to_string_lossy().into_owned();
+                match std::fs::metadata(&path) {
+                    Ok(m) if m.len() > args.max_bytes => {
+                        eprintln!(
+                            "gongkai: {shown}: {} bytes, over --max-bytes; left out",
+                            m.len()
+                        );
+                        left_out += 1;
+                        continue;
+                    }
+                    _ => {}
+                }
+                match std::fs::read(&path) {
+                    Ok(bytes) => docs.push((shown, bytes)),
+                    Err(e) => {
+                        eprintln!("gongkai: {shown}: {e}; left out");
+                        left_out += 1;
+                    }
+                }
+            }
+            added += queue::enqueue(&store, &docs).await?;
+        }
         let states = queue::states(&store).await?;
         store.close().await;
         eprintln!(
-            "gongkai: {added} of {} paths added; queue: {}",
-            paths.len(),
+            "gongkai: {added} of {} documents added ({left_out} left out); queue: {}",
+            files.len(),
             states
                 .iter()
                 .map(|(s, n)| format!("{n} {s}"))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        Ok(ExitCode::SUCCESS)
+        Ok(if left_out > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
     })
 }

@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use gongkai::extract::{extract_path, sha256_hex};
+use gongkai::extract::{extract_bytes, extract_path, sha256_hex};
 use gongkai::recognize::PatternSet;
 use gongkai::record::Record;
 use gongkai::settings::Limits;
@@ -111,7 +111,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .num_threads(args.jobs.unwrap_or(0))
         .build()
         .context("starting worker threads")?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // One runtime thread of its own, so a queue worker's lease heartbeat runs
+    // while the extraction threads work.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .enable_all()
         .build()
         .context("starting the database runtime")?;
@@ -284,7 +287,14 @@ impl Sink<'_> {
     }
 }
 
-/// `--queue`: claim, extract, store and finish batches until none is left.
+/// Test-only hook: milliseconds a queue worker sleeps after each claim,
+/// holding its jobs, so a test can kill it mid-batch.
+const STALL_AFTER_CLAIM: &str = "GONGKAI_TEST_STALL_AFTER_CLAIM_MS";
+
+/// `--queue`: claim, extract, store and finish batches until no job is
+/// queued or held by another worker. A heartbeat renews this worker's leases
+/// every third of the lease while it works; while others hold jobs it waits,
+/// and takes them over if their leases expire.
 fn work_queue(
     args: &Args,
     store: &Store,
@@ -296,6 +306,24 @@ fn work_queue(
 ) -> Result<()> {
     let worker = args.worker.clone().unwrap_or_else(queue::default_worker);
     let lease = Duration::from_secs(args.lease.max(1));
+    let stall = std::env::var(STALL_AFTER_CLAIM)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis);
+    let heartbeat = {
+        let (store, worker) = (store.clone(), worker.clone());
+        runtime.spawn(async move {
+            let mut tick = tokio::time::interval(lease / 3);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = queue::renew(&store, &worker, lease).await {
+                    tracing::warn!("{worker}: renewing leases: {e}");
+                }
+            }
+        })
+    };
+    let _heartbeat = AbortOnDrop(heartbeat);
     let threads = pool.current_num_threads().max(1);
     let mut done = 0usize;
     loop {
@@ -303,14 +331,40 @@ fn work_queue(
             .block_on(queue::claim(store, &worker, args.batch.max(1), lease))
             .context("claiming jobs")?;
         if jobs.is_empty() {
-            break;
+            let others = runtime
+                .block_on(queue::held_by_others(store, &worker))
+                .context("looking for held jobs")?;
+            if others == 0 {
+                break;
+            }
+            tracing::debug!("{worker}: waiting for {others} jobs held by other workers");
+            std::thread::sleep(Duration::from_millis(500).min(lease));
+            continue;
         }
         tracing::info!("{worker}: claimed {} jobs", jobs.len());
+        if let Some(stall) = stall {
+            std::thread::sleep(stall);
+        }
         for chunk in jobs.chunks(threads) {
+            let mut contents = Vec::with_capacity(chunk.len());
+            for job in chunk {
+                contents.push(match &job.blob {
+                    Some(sha) => Some(
+                        runtime
+                            .block_on(queue::blob(store, sha))
+                            .with_context(|| format!("reading the content of {}", job.path))?,
+                    ),
+                    None => None,
+                });
+            }
             let records: Vec<Record> = pool.install(|| {
                 chunk
                     .par_iter()
-                    .map(|j| extract_path(Path::new(&j.path), patterns, limits))
+                    .zip(contents)
+                    .map(|(j, bytes)| match bytes {
+                        Some(b) => extract_bytes(&b, &j.path, None, patterns, limits),
+                        None => extract_path(Path::new(&j.path), patterns, limits),
+                    })
                     .collect()
             });
             for (job, record) in chunk.iter().zip(records) {
@@ -329,13 +383,19 @@ fn work_queue(
                 }
                 done += 1;
             }
-            runtime
-                .block_on(queue::renew(store, &worker, lease))
-                .context("renewing the lease")?;
         }
     }
     tracing::info!("{worker}: queue empty after {done} jobs");
     Ok(())
+}
+
+/// Stops a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// An output file being written: a temporary file in the same directory,

@@ -129,40 +129,64 @@ fn cell_flags(flags: &[Flag], table: &Table, row: &Row, key: &str) -> i64 {
         .count() as i64
 }
 
-/// True when the store holds the document with hash `sha256` from this
-/// gongkai and pattern set (or a newer gongkai): extracting it again would
-/// change nothing. `source` is added to the paths it was seen at.
-pub async fn is_current(
+/// The stored document with hash `sha256`, if any: its id, and the outcome
+/// of ingesting it again when that would change nothing (stored by this
+/// gongkai and pattern set, or by a newer gongkai).
+async fn stored(
     store: &Store,
     sha256: &str,
     patterns_hash: &str,
-    source: &str,
-) -> Result<bool> {
+) -> Result<Option<(i64, Option<Outcome>)>> {
     let Some(row) =
         sqlx::query("SELECT id, tool_version, patterns_hash FROM documents WHERE sha256 = $1")
             .bind(sha256.to_string())
             .fetch_optional(store.pool())
             .await?
     else {
-        return Ok(false);
+        return Ok(None);
     };
     let id: i64 = row.try_get(0)?;
     let tool: String = row.try_get(1)?;
     let hash: String = row.try_get(2)?;
-    if (tool == TOOL_VERSION && hash == patterns_hash) || newer(&tool, TOOL_VERSION) {
-        add_source(store, id, source).await?;
-        return Ok(true);
-    }
-    Ok(false)
+    let keep = if tool == TOOL_VERSION && hash == patterns_hash {
+        Some(Outcome::Unchanged)
+    } else if newer(&tool, TOOL_VERSION) {
+        Some(Outcome::KeptNewer)
+    } else {
+        None
+    };
+    Ok(Some((id, keep)))
 }
 
-async fn add_source(store: &Store, id: i64, source: &str) -> Result<()> {
+/// True when the store holds the document with hash `sha256` and extracting
+/// it again would change nothing (see [`stored`]). `source` is added to the
+/// paths it was seen at.
+pub async fn is_current(
+    store: &Store,
+    sha256: &str,
+    patterns_hash: &str,
+    source: &str,
+) -> Result<bool> {
+    match stored(store, sha256, patterns_hash).await? {
+        Some((id, Some(_))) => {
+            add_source(store.pool(), id, source).await?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Records that document `id` was seen at `source`.
+async fn add_source<'c, E>(db: E, id: i64, source: &str) -> Result<()>
+where
+    E: sqlx::Executor<'c, Database = Any>,
+{
     sqlx::query(
         "INSERT INTO document_sources (document_id, source) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
     .bind(id)
     .bind(source.to_string())
-    .execute(store.pool())
+    .execute(db)
     .await?;
     Ok(())
 }
@@ -184,26 +208,10 @@ pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Resu
     }
     let backend = store.backend();
     let pool = store.pool();
-    let before =
-        sqlx::query("SELECT id, tool_version, patterns_hash FROM documents WHERE sha256 = $1")
-            .bind(sha)
-            .fetch_optional(pool)
-            .await?;
-    if let Some(row) = &before {
-        let id: i64 = row.try_get(0)?;
-        let tool: String = row.try_get(1)?;
-        let hash: String = row.try_get(2)?;
-        let keep = if tool == TOOL_VERSION && hash == patterns_hash {
-            Some(Outcome::Unchanged)
-        } else if newer(&tool, TOOL_VERSION) {
-            Some(Outcome::KeptNewer)
-        } else {
-            None
-        };
-        if let Some(outcome) = keep {
-            add_source(store, id, &record.source.path).await?;
-            return Ok(outcome);
-        }
+    let before = stored(store, sha, patterns_hash).await?;
+    if let Some((id, Some(outcome))) = before {
+        add_source(pool, id, &record.source.path).await?;
+        return Ok(outcome);
     }
 
     let json = serde_json::to_string(record)
@@ -255,13 +263,7 @@ pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Resu
     ] {
         sqlx::query(sql).bind(id).execute(&mut *tx).await?;
     }
-    sqlx::query(
-        "INSERT INTO document_sources (document_id, source) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    )
-    .bind(id)
-    .bind(&record.source.path)
-    .execute(&mut *tx)
-    .await?;
+    add_source(&mut *tx, id, &record.source.path).await?;
 
     for (ti, table) in record.tables.iter().enumerate() {
         let table_id: i64 = sqlx::query(

@@ -67,6 +67,15 @@ impl Backend {
         }
     }
 
+    /// The database's clock in Unix milliseconds, as an SQL expression: leases
+    /// are judged by it, never by the workers' clocks.
+    pub(crate) fn now_ms(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
+            Backend::Postgres => "CAST(EXTRACT(EPOCH FROM now()) * 1000 AS BIGINT)",
+        }
+    }
+
     /// Row locking for queue claims (SQLite has a single writer anyway).
     pub(crate) fn skip_locked(self) -> &'static str {
         match self {
@@ -156,11 +165,6 @@ pub fn shown(db: &str) -> String {
 /// Now, RFC 3339 in UTC.
 pub(crate) fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-/// Now, Unix milliseconds.
-pub(crate) fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 /// `($1, $2, …), (…)` for `rows` rows of `cols` columns starting at `$start`;

@@ -1,6 +1,9 @@
-//! The shared work queue: document paths to extract (`jobs`), filled by
+//! The shared work queue: documents to extract (`jobs`), filled by
 //! `gongkai enqueue` and drained by `gongkai extract --queue` workers, on as
-//! many machines as share the database.
+//! many machines as share the database. A job carries its document: the
+//! content is stored once in `blobs` (keyed by SHA-256) and the job names it,
+//! so a worker needs only the database URL; the job's `path` is where the
+//! document was found, recorded as its source.
 //!
 //! A worker claims a batch in one statement: the oldest queued jobs, or
 //! claimed ones whose lease has expired (their worker died), skipping rows
@@ -9,8 +12,11 @@
 //! name and a lease expiry; the worker renews the lease as it goes and marks
 //! each job done or failed — only while it still holds it. A job whose lease
 //! expired [`MAX_ATTEMPTS`] times is marked failed instead of being claimed
-//! again. Leases are Unix milliseconds from the workers' clocks (keep them
-//! NTP-synchronized; leases are minutes, skew is seconds).
+//! again. Leases are Unix milliseconds judged by the database's clock
+//! ([`super::Backend::now_ms`]): workers' clocks may disagree freely. A worker
+//! renews its leases on a heartbeat while it works, so a job may take longer
+//! than its lease; only a worker that stops (killed, its machine gone, cut
+//! off from the database) loses its jobs.
 
 use std::time::Duration;
 
@@ -18,7 +24,8 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AssertSqlSafe, Row as _};
 
-use super::{now_ms, now_rfc3339, values_clause, Result, Store};
+use super::{now_rfc3339, values_clause, Result, Store};
+use crate::extract::sha256_hex;
 
 /// Claims of one job before it is given up as failed.
 pub const MAX_ATTEMPTS: i64 = 3;
@@ -28,33 +35,60 @@ pub const MAX_ATTEMPTS: i64 = 3;
 pub struct Job {
     /// The job id.
     pub id: i64,
-    /// The document path.
+    /// Where the document was found (its source in the store).
     pub path: String,
+    /// The SHA-256 of its content in `blobs` (none for jobs queued before
+    /// blobs existed: the worker reads `path`).
+    pub blob: Option<String>,
     /// Claims so far, this one included.
     pub attempts: i64,
 }
 
-/// Adds paths to the queue; paths already in it (in any state) are left
-/// alone. Returns how many were added.
-pub async fn enqueue(store: &Store, paths: &[String]) -> Result<u64> {
+/// Adds documents (where each was found, its content) to the queue; a
+/// document whose path is already queued (in any state) is left alone.
+/// Returns how many were added.
+pub async fn enqueue(store: &Store, docs: &[(String, Vec<u8>)]) -> Result<u64> {
     let mut added = 0;
     let now = now_rfc3339();
-    for chunk in paths.chunks(1000) {
+    for chunk in docs.chunks(64) {
+        let hashes: Vec<String> = chunk.iter().map(|(_, b)| sha256_hex(b)).collect();
+        let mut tx = store.pool().begin_with(store.backend().begin()).await?;
+        for ((_, bytes), sha) in chunk.iter().zip(&hashes) {
+            sqlx::query(
+                "INSERT INTO blobs (sha256, bytes, size) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(sha.clone())
+            .bind(bytes.clone())
+            .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await?;
+        }
         let sql = format!(
-            "INSERT INTO jobs (path, state, attempts, enqueued_at) VALUES {} ON CONFLICT (path) DO NOTHING",
-            values_clause(store.backend(), chunk.len(), &[false; 4], 1)
+            "INSERT INTO jobs (path, blob, state, attempts, enqueued_at) VALUES {} ON CONFLICT (path) DO NOTHING",
+            values_clause(store.backend(), chunk.len(), &[false; 5], 1)
         );
         let mut q: Query<'_, Any, AnyArguments> = sqlx::query(AssertSqlSafe(sql));
-        for p in chunk {
+        for ((path, _), sha) in chunk.iter().zip(&hashes) {
             q = q
-                .bind(p.clone())
+                .bind(path.clone())
+                .bind(sha.clone())
                 .bind("queued")
                 .bind(0i64)
                 .bind(now.clone());
         }
-        added += q.execute(store.pool()).await?.rows_affected();
+        added += q.execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
     }
     Ok(added)
+}
+
+/// The content stored in `blobs` under `sha256`.
+pub async fn blob(store: &Store, sha256: &str) -> Result<Vec<u8>> {
+    Ok(sqlx::query("SELECT bytes FROM blobs WHERE sha256 = $1")
+        .bind(sha256.to_string())
+        .fetch_one(store.pool())
+        .await?
+        .try_get(0)?)
 }
 
 /// Puts failed jobs (and, with `done`, finished ones) back in the queue.
@@ -72,34 +106,36 @@ pub async fn requeue(store: &Store, done: bool) -> Result<u64> {
         .rows_affected())
 }
 
+/// Milliseconds of a lease, for binding.
+fn lease_ms(lease: Duration) -> i64 {
+    i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 4)
+}
+
 /// Claims up to `n` jobs for `worker`, holding them for `lease`.
 pub async fn claim(store: &Store, worker: &str, n: usize, lease: Duration) -> Result<Vec<Job>> {
-    let now = now_ms();
-    let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2));
-    sqlx::query(
+    let now = store.backend().now_ms();
+    sqlx::query(AssertSqlSafe(format!(
         "UPDATE jobs SET state = 'failed', error = 'its worker stopped (lease expired) on every attempt',
              finished_at = $1, lease_until = NULL
-         WHERE state = 'claimed' AND lease_until < $2 AND attempts >= $3",
-    )
+         WHERE state = 'claimed' AND lease_until < {now} AND attempts >= $2"
+    )))
     .bind(now_rfc3339())
-    .bind(now)
     .bind(MAX_ATTEMPTS)
     .execute(store.pool())
     .await?;
     let sql = format!(
-        "UPDATE jobs SET state = 'claimed', worker = $1, lease_until = $2, attempts = attempts + 1
+        "UPDATE jobs SET state = 'claimed', worker = $1, lease_until = {now} + $2, attempts = attempts + 1
          WHERE id IN (
              SELECT id FROM jobs
-             WHERE state = 'queued' OR (state = 'claimed' AND lease_until < $3)
-             ORDER BY id LIMIT $4{}
+             WHERE state = 'queued' OR (state = 'claimed' AND lease_until < {now})
+             ORDER BY id LIMIT $3{}
          )
-         RETURNING id, path, attempts",
+         RETURNING id, path, attempts, blob",
         store.backend().skip_locked()
     );
     let rows = sqlx::query(AssertSqlSafe(sql))
         .bind(worker.to_string())
-        .bind(until)
-        .bind(now)
+        .bind(lease_ms(lease))
         .bind(i64::try_from(n).unwrap_or(i64::MAX))
         .fetch_all(store.pool())
         .await?;
@@ -110,6 +146,7 @@ pub async fn claim(store: &Store, worker: &str, n: usize, lease: Duration) -> Re
                 id: r.try_get(0)?,
                 path: r.try_get(1)?,
                 attempts: r.try_get(2)?,
+                blob: r.try_get(3)?,
             })
         })
         .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?;
@@ -117,16 +154,30 @@ pub async fn claim(store: &Store, worker: &str, n: usize, lease: Duration) -> Re
     Ok(jobs)
 }
 
-/// Extends the lease of every job `worker` holds.
+/// Extends the lease of every job `worker` holds to `lease` from now (the
+/// database's now).
 pub async fn renew(store: &Store, worker: &str, lease: Duration) -> Result<u64> {
-    let until = now_ms().saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2));
+    let sql = format!(
+        "UPDATE jobs SET lease_until = {} + $1 WHERE worker = $2 AND state = 'claimed'",
+        store.backend().now_ms()
+    );
+    Ok(sqlx::query(AssertSqlSafe(sql))
+        .bind(lease_ms(lease))
+        .bind(worker.to_string())
+        .execute(store.pool())
+        .await?
+        .rows_affected())
+}
+
+/// Jobs other workers hold now: a worker that finds nothing to claim waits
+/// while this is not zero, since a holder that dies leaves its jobs to it.
+pub async fn held_by_others(store: &Store, worker: &str) -> Result<i64> {
     Ok(
-        sqlx::query("UPDATE jobs SET lease_until = $1 WHERE worker = $2 AND state = 'claimed'")
-            .bind(until)
+        sqlx::query("SELECT COUNT(*) FROM jobs WHERE state = 'claimed' AND worker <> $1")
             .bind(worker.to_string())
-            .execute(store.pool())
+            .fetch_one(store.pool())
             .await?
-            .rows_affected(),
+            .try_get(0)?,
     )
 }
 

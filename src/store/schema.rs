@@ -18,18 +18,32 @@ pub struct Migration {
 }
 
 /// SQLite migrations.
-pub const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "dataset",
-    sql: include_str!("../../migrations/sqlite/0001_dataset.sql"),
-}];
+pub const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "dataset",
+        sql: include_str!("../../migrations/sqlite/0001_dataset.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "blobs",
+        sql: include_str!("../../migrations/sqlite/0002_blobs.sql"),
+    },
+];
 
 /// PostgreSQL migrations.
-pub const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "dataset",
-    sql: include_str!("../../migrations/postgres/0001_dataset.sql"),
-}];
+pub const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "dataset",
+        sql: include_str!("../../migrations/postgres/0001_dataset.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "blobs",
+        sql: include_str!("../../migrations/postgres/0002_blobs.sql"),
+    },
+];
 
 /// The migrations of a backend.
 pub fn migrations(backend: Backend) -> &'static [Migration] {
