@@ -5,6 +5,8 @@
 //! document under two URLs, ETag / Last-Modified with 304s.
 //! Nothing here touches the network beyond 127.0.0.1.
 
+mod util;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
 use std::io::{BufRead, BufReader};
@@ -19,6 +21,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use util::{files_under, redirect};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gongkai");
 
@@ -109,10 +112,6 @@ fn document(req: &HeaderMap, body: Vec<u8>, content_type: &str, etag: Option<&st
         resp.headers_mut().insert(k, v.parse().unwrap());
     }
     resp
-}
-
-fn redirect(to: &str) -> Response {
-    (StatusCode::FOUND, [(header::LOCATION, to.to_string())]).into_response()
 }
 
 async fn handle(State(fx): State<Fixture>, req: Request) -> Response {
@@ -342,12 +341,7 @@ fn args(fx: &Fixture, dir: &Path, delay: &str, extra: &[&str]) -> Vec<String> {
 }
 
 fn stored_files(dir: &Path) -> BTreeSet<String> {
-    walkdir::WalkDir::new(dir.join("docs"))
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.path().strip_prefix(dir).unwrap().display().to_string())
-        .collect()
+    files_under(&dir.join("docs"), dir)
 }
 
 /// The document index as (path of the URL without host, sha256, stored path).

@@ -3,6 +3,8 @@
 //! hosts, and URL paths that try to climb out (`../`, `%2e%2e`, `..%2f`).
 //! Nothing is fetched outside the scope, nothing is written outside the store.
 
+mod util;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
@@ -12,15 +14,12 @@ use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use util::{files_under, redirect};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gongkai");
 
 #[derive(Clone, Default)]
 struct Hits(Arc<Mutex<Vec<String>>>);
-
-fn redirect(to: &str) -> Response {
-    (StatusCode::FOUND, [(header::LOCATION, to.to_string())]).into_response()
-}
 
 fn pdf(tag: &str) -> Response {
     (
@@ -66,15 +65,6 @@ async fn handle(State(hits): State<Hits>, req: Request) -> Response {
         "/portal/to-offsite.pdf" => redirect("https://offsite.invalid/budget.pdf"),
         _ => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
-}
-
-fn files_under(dir: &Path) -> BTreeSet<String> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.path().strip_prefix(dir).unwrap().display().to_string())
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -170,7 +160,7 @@ async fn hostile_links_and_redirects_stay_in_scope_and_in_the_store() {
     }
 
     // Every file written is inside the store, documents named by their hash.
-    let written = files_under(outer.path());
+    let written = files_under(outer.path(), outer.path());
     assert!(
         written.iter().all(|f| f.starts_with("store/")),
         "{written:?}"

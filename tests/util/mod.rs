@@ -1,7 +1,11 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 use gongkai::recognize::PatternSet;
 use gongkai::record::Record;
@@ -116,4 +120,25 @@ pub fn assert_matches_golden(record: &Record, what: &str) {
             shown.join("\n")
         );
     }
+}
+
+/// Every file under `dir`, as paths relative to `base`.
+pub fn files_under(dir: &Path, base: &Path) -> BTreeSet<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(base)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .display()
+                .to_string()
+        })
+        .collect()
+}
+
+/// A fixture server's 302 to `to`.
+pub fn redirect(to: &str) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, to.to_string())]).into_response()
 }
