@@ -29,6 +29,9 @@ pub struct Args {
     retry_failed: bool,
 }
 
+/// Bytes of documents sent to the database in one transaction.
+const BATCH_BYTES: usize = 64 << 20;
+
 /// Runs the command.
 pub fn run(args: Args) -> Result<ExitCode> {
     let files = super::extract::inputs(&args.paths)?;
@@ -45,31 +48,34 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         let mut added = 0;
         let mut left_out = 0;
-        for chunk in files.chunks(64) {
-            let mut docs = Vec::with_capacity(chunk.len());
-            for f in chunk {
-                let path = std::path::absolute(f).unwrap_or_else(|_| f.clone());
-                let shown = path.to_string_lossy().into_owned();
-                match std::fs::metadata(&path) {
-                    Ok(m) if m.len() > args.max_bytes => {
-                        eprintln!(
-                            "gongkai: {shown}: {} bytes, over --max-bytes; left out",
-                            m.len()
-                        );
-                        left_out += 1;
-                        continue;
-                    }
-                    _ => {}
+        // Documents go to the database in transactions of at most
+        // BATCH_BYTES (or one document, when it is larger).
+        let mut docs: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut held = 0usize;
+        for (i, f) in files.iter().enumerate() {
+            let path = std::path::absolute(f).unwrap_or_else(|_| f.clone());
+            let shown = path.to_string_lossy().into_owned();
+            let read = match std::fs::metadata(&path) {
+                Ok(m) if m.len() > args.max_bytes => {
+                    Err(format!("{} bytes, over --max-bytes", m.len()))
                 }
-                match std::fs::read(&path) {
-                    Ok(bytes) => docs.push((shown, bytes)),
-                    Err(e) => {
-                        eprintln!("gongkai: {shown}: {e}; left out");
-                        left_out += 1;
-                    }
+                _ => std::fs::read(&path).map_err(|e| e.to_string()),
+            };
+            match read {
+                Ok(bytes) => {
+                    held += bytes.len();
+                    docs.push((shown, bytes));
+                }
+                Err(e) => {
+                    eprintln!("gongkai: {shown}: {e}; left out");
+                    left_out += 1;
                 }
             }
-            added += queue::enqueue(&store, &docs).await?;
+            if held >= BATCH_BYTES || docs.len() >= 64 || i + 1 == files.len() {
+                added += queue::enqueue(&store, &docs).await?;
+                docs.clear();
+                held = 0;
+            }
         }
         let states = queue::states(&store).await?;
         store.close().await;

@@ -41,7 +41,7 @@ pub struct Args {
     /// Seconds a claim holds without renewal; a dead worker's jobs are taken over after it (--queue).
     #[arg(long, value_name = "SECS", default_value_t = 600, requires = "queue")]
     lease: u64,
-    /// Worker name in the queue (default HOST:PID) (--queue).
+    /// Worker name in the queue, unique among live workers (default HOST:PID) (--queue).
     #[arg(long, requires = "queue")]
     worker: Option<String>,
     /// Indented JSON instead of one record per line.
