@@ -566,9 +566,37 @@ async fn check_killed_worker(db: &str, dir: &Path) {
         Some(&("victim".to_string(), 1, "claimed".to_string())),
         "a live worker lost its job: {rows:?}"
     );
+    // What is left of its lease when it dies, by the database's clock.
+    let left_ms: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT lease_until - {} FROM jobs WHERE path = $1",
+        store.backend().now_ms()
+    )))
+    .bind(held.clone())
+    .fetch_one(store.pool())
+    .await
+    .and_then(|r| sqlx::Row::try_get(&r, 0))
+    .unwrap_or_else(|e| panic!("{e}"));
     victim.kill().unwrap_or_else(|e| panic!("{e}"));
+    let killed = std::time::Instant::now();
     let status = victim.wait().unwrap_or_else(|e| panic!("{e}"));
     assert!(!status.success());
+    assert!((0..=2000).contains(&left_ms), "lease left {left_ms} ms");
+    let taken = loop {
+        let rows = job_rows(&store).await;
+        if rows.get(&held).is_some_and(|(w, _, _)| w != "victim") {
+            break killed.elapsed();
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(60),
+            "never taken over: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    // Not before the lease ran out (less the time the kill took).
+    assert!(
+        taken.as_millis() as i64 >= left_ms - 100,
+        "taken over {taken:?} after the kill, {left_ms} ms before its lease ran out"
+    );
     for w in others {
         let out = wait_bounded(w, Duration::from_secs(180));
         assert!(
@@ -585,7 +613,10 @@ async fn check_killed_worker(db: &str, dir: &Path) {
         let expected = if *path == held { 2 } else { 1 };
         assert_eq!(*attempts, expected, "{path}");
     }
-    eprintln!("{db}: {held} taken over by {}", rows[&held].0);
+    eprintln!(
+        "{db}: {held} taken over by {} {taken:?} after the kill ({left_ms} ms of lease left)",
+        rows[&held].0
+    );
     assert_each_sample_stored_once(&store).await;
     store.close().await;
 }

@@ -69,7 +69,7 @@ impl Backend {
 
     /// The database's clock in Unix milliseconds, as an SQL expression: leases
     /// are judged by it, never by the workers' clocks.
-    pub(crate) fn now_ms(self) -> &'static str {
+    pub fn now_ms(self) -> &'static str {
         match self {
             Backend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
             Backend::Postgres => "CAST(EXTRACT(EPOCH FROM now()) * 1000 AS BIGINT)",
