@@ -339,6 +339,9 @@ fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted> {
         failed: Vec::new(),
         misread: Vec::new(),
     };
+    // One processor for the whole document: fonts are built once, not per page.
+    let no_resources = lopdf::Dictionary::new();
+    let mut processor = pdf_extract::Processor::new();
     for number in numbers {
         let Some(&id) = ids.get(&number) else {
             continue;
@@ -356,7 +359,7 @@ fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted> {
             Some(format!("not read: {problem}"))
         } else {
             let run = panic::catch_unwind(AssertUnwindSafe(|| {
-                pdf_extract::output_doc_page(&doc, &mut dev, number)
+                pdf_extract::output_page(&doc, &mut processor, &mut dev, number, id, &no_resources)
             }));
             match run {
                 Ok(Ok(())) => None,
