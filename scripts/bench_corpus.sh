@@ -2,15 +2,17 @@
 # Times `gongkai extract` over every PDF of ../shared/corpus and
 # ../shared/samples against `pdftotext -layout` over the same files, in the
 # same run, interleaved (ROUNDS rounds of each), and prints the ratio of the
-# medians with all cores used and with one, plus peak memory of a batch run.
+# medians with all cores used and with one, plus the peak memory of a batch
+# run with all cores: the largest single process (GNU time) and the sum over
+# the process and its PDF workers (sampled every 20 ms).
 #
 # usage: scripts/bench_corpus.sh [ROUNDS]      (needs pdftotext and GNU time)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
 shared=${SHARED:-../shared}
-cargo build --release --quiet
-bin=target/release/gongkai
+cargo build --release --quiet --bin gongkai
+bin=${CARGO_TARGET_DIR:-target}/release/gongkai
 list=$(mktemp)
 trap 'rm -f "$list"' EXIT
 find "$shared/corpus" "$shared/samples" -name '*.pdf' -print0 | sort -z > "$list"
@@ -32,11 +34,25 @@ for mode in multi single; do
   t[p_$mode]=$(median < "/tmp/bench_p_$mode")
   t[g_$mode]=$(median < "/tmp/bench_g_$mode")
 done
-peak=$( { /usr/bin/time -v xargs -0 "$bin" extract -o /dev/null < "$list" 2>/dev/null; } 2>&1 | awk -F: '/Maximum resident/ {gsub(/ /, "", $2); print $2}')
+mem=$(mktemp)
+trap 'rm -f "$list" "$mem"' EXIT
+xargs -0 /usr/bin/time -f '%M' -o "$mem" "$bin" extract -o /dev/null < "$list" 2>/dev/null &
+sum=0
+while kill -0 $! 2>/dev/null; do
+  # The xargs shell's child gongkai and its __pdf-worker children.
+  s=$(ps -e -o pid=,ppid=,rss=,comm= | awk -v root=$! '
+    {pp[$1] = $2; rss[$1] = $3}
+    END {for (p in pp) {q = p; while (q in pp && q != root && q > 1) q = pp[q]; if (q == root) t += rss[p]} print t + 0}')
+  [ "$s" -gt "$sum" ] && sum=$s
+  sleep 0.02
+done
+wait
+single=$(tail -1 "$mem")
 printf 'files %s, pages %s, cores %s, rounds %s (medians)\n' "$files" "$pages" "$cores" "$rounds"
 for mode in multi single; do
   p=${t[p_$mode]}; g=${t[g_$mode]}
   printf '%-6s pdftotext -layout %6.2f s   gongkai extract %6.2f s   ratio %.2f   gongkai %.1f ms/page\n' \
     "$mode" "$p" "$g" "$(echo "$g / $p" | bc -l)" "$(echo "$g * 1000 / $pages" | bc -l)"
 done
-printf 'peak memory of the whole batch: %s KB\n' "$peak"
+printf 'peak memory of the whole batch: %.1f MB in all processes (sampled), %.1f MB largest process\n' \
+  "$(echo "$sum / 1024" | bc -l)" "$(echo "$single / 1024" | bc -l)"
