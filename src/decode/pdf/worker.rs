@@ -7,7 +7,7 @@
 //!
 //! - **process** ([`use_process`]): the executable is started as
 //!   `EXE __pdf-worker PAGES OBJECTS DECODED`, reads the PDF on stdin and
-//!   writes the result as JSON on stdout. Past the time limit it is killed;
+//!   writes the result on stdout (postcard: compact binary serde, exact floats). Past the time limit it is killed;
 //!   if it dies (abort, signal, out of memory) the document is
 //!   `decoder_failed` and the batch goes on.
 //! - **thread**: a worker thread, abandoned past the time limit (Rust cannot
@@ -187,7 +187,7 @@ fn in_process(exe: &PathBuf, bytes: &[u8], limits: &Limits) -> Result<Result<Ext
                 )))
             }
         };
-    match serde_json::from_slice::<Reply>(&out) {
+    match postcard::from_bytes::<Reply>(&out) {
         Ok(Reply { ok: Some(x), .. }) => Ok(Ok(x)),
         Ok(Reply {
             err: Some((kind, message)),
@@ -250,7 +250,9 @@ pub fn serve(args: &[String]) -> ExitCode {
         },
     };
     let mut out = std::io::stdout().lock();
-    let written = serde_json::to_writer(&mut out, &reply).map_err(std::io::Error::from);
+    let written = postcard::to_io(&reply, &mut out)
+        .map(drop)
+        .map_err(std::io::Error::other);
     match written.and_then(|()| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::from(3),
