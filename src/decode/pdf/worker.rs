@@ -316,8 +316,18 @@ mod tests {
     #[test]
     fn a_worker_reply_is_read_back() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let reply = r#"{"ok":null,"err":["encrypted","locked"]}"#;
-        let w = script(dir.path(), "w", &format!("cat >/dev/null; echo '{reply}'"));
+        let reply = Reply {
+            ok: None,
+            err: Some((ErrorKind::Encrypted, "locked".to_string())),
+        };
+        let bytes = postcard::to_stdvec(&reply).unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("reply.bin");
+        std::fs::write(&file, bytes).unwrap_or_else(|e| panic!("{e}"));
+        let w = script(
+            dir.path(),
+            "w",
+            &format!("cat >/dev/null; cat '{}'", file.display()),
+        );
         let r = in_process(&w, b"%PDF-1.4", &limits(10.0));
         assert!(
             matches!(r, Ok(Err(ref e)) if e.kind == ErrorKind::Encrypted && e.message == "locked")
