@@ -1,6 +1,8 @@
 //! PDF decoding on the bundled samples: every row of the seed's tables must
 //! come out as a grid row; broken inputs must give errors, never panics.
 
+mod util;
+
 use gongkai::decode::normal::{normalize, squash};
 use gongkai::model::{Block, Decoded};
 use gongkai::settings::Limits;
@@ -252,39 +254,19 @@ fn timeout_is_an_error() {
     assert_eq!(e.kind, ErrorKind::Timeout, "{e:?}");
 }
 
-/// Encrypts a sample with lopdf (RC4, 128-bit) under the given user password.
-fn encrypted_sample(path: &str, user_password: &str) -> Vec<u8> {
-    let mut doc = lopdf::Document::load(path).unwrap();
-    let id = lopdf::Object::String(
-        b"0123456789abcdef".to_vec(),
-        lopdf::StringFormat::Hexadecimal,
-    );
-    doc.trailer
-        .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
-    let version = lopdf::EncryptionVersion::V2 {
-        document: &doc,
-        owner_password: "owner",
-        user_password,
-        key_length: 128,
-        permissions: lopdf::Permissions::default(),
-    };
-    let state = lopdf::EncryptionState::try_from(version).unwrap();
-    doc.encrypt(&state).unwrap();
-    let mut out = Vec::new();
-    doc.save_to(&mut out).unwrap();
-    out
-}
-
 #[test]
 fn encrypted_with_a_password_is_an_error() {
-    let bytes = encrypted_sample("samples/g_gbk_euc_h_noembed_notounicode.pdf", "secret");
+    let bytes = util::encrypted_pdf(
+        &util::sample("g_gbk_euc_h_noembed_notounicode.pdf"),
+        "secret",
+    );
     let e = gongkai::decode::pdf::decode(&bytes, &Limits::default()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Encrypted, "{e:?}");
 }
 
 #[test]
 fn encrypted_with_an_empty_password_opens() {
-    let bytes = encrypted_sample("samples/d_wp_portrait_uming.pdf", "");
+    let bytes = util::encrypted_pdf(&util::sample("d_wp_portrait_uming.pdf"), "");
     let d = gongkai::decode::pdf::decode(&bytes, &Limits::default()).unwrap();
     assert_eq!(d.engine, "pdf-extract");
     assert!(d

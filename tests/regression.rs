@@ -2,6 +2,8 @@
 //! real binary, the crashers the fuzzers found (`tests/data/crashers/`),
 //! the decompression-bomb guards, and `extract -o` killed at random moments.
 
+mod util;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -159,29 +161,6 @@ fn a_runaway_pdf_is_killed_and_the_batch_goes_on() {
     assert!(took < Duration::from_secs(100), "{took:?}");
 }
 
-/// Encrypts a sample with lopdf (RC4, 128-bit) under a user password.
-fn encrypted(path: &Path) -> Vec<u8> {
-    let mut doc = lopdf::Document::load(path).unwrap();
-    let id = lopdf::Object::String(
-        b"0123456789abcdef".to_vec(),
-        lopdf::StringFormat::Hexadecimal,
-    );
-    doc.trailer
-        .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
-    let version = lopdf::EncryptionVersion::V2 {
-        document: &doc,
-        owner_password: "owner",
-        user_password: "secret",
-        key_length: 128,
-        permissions: lopdf::Permissions::default(),
-    };
-    let state = lopdf::EncryptionState::try_from(version).unwrap();
-    doc.encrypt(&state).unwrap();
-    let mut out = Vec::new();
-    doc.save_to(&mut out).unwrap();
-    out
-}
-
 fn random_bytes(n: usize, seed: u32) -> Vec<u8> {
     let mut x = seed;
     (0..n)
@@ -215,7 +194,7 @@ fn hostile_batch_through_the_binary() {
         ),
         ("06_page_tree_loop.pdf", page_tree_loop(), Some("*")),
         ("07_scan.pdf", image_only(), Some("no_text_layer")),
-        ("08_encrypted.pdf", encrypted(&good), Some("encrypted")),
+        ("08_encrypted.pdf", util::encrypted_pdf(&good, "secret"), Some("encrypted")),
         (
             "09_cmap.pdf",
             read(&sample("f_unigb_ucs2_h_noembed_notounicode.pdf")),

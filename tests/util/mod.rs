@@ -142,3 +142,27 @@ pub fn files_under(dir: &Path, base: &Path) -> BTreeSet<String> {
 pub fn redirect(to: &str) -> Response {
     (StatusCode::FOUND, [(header::LOCATION, to.to_string())]).into_response()
 }
+
+/// Encrypts a PDF with lopdf (RC4, 128-bit) under the given user password
+/// (owner password "owner").
+pub fn encrypted_pdf(path: &Path, user_password: &str) -> Vec<u8> {
+    let mut doc = lopdf::Document::load(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let id = lopdf::Object::String(
+        b"0123456789abcdef".to_vec(),
+        lopdf::StringFormat::Hexadecimal,
+    );
+    doc.trailer
+        .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
+    let version = lopdf::EncryptionVersion::V2 {
+        document: &doc,
+        owner_password: "owner",
+        user_password,
+        key_length: 128,
+        permissions: lopdf::Permissions::default(),
+    };
+    let state = lopdf::EncryptionState::try_from(version).unwrap_or_else(|e| panic!("{e}"));
+    doc.encrypt(&state).unwrap_or_else(|e| panic!("{e}"));
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap_or_else(|e| panic!("{e}"));
+    out
+}
