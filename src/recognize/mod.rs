@@ -33,12 +33,18 @@ const DOCUMENT_HEAD_LINES: usize = 40;
 
 /// Finds the document's metadata and every table in a decoded document.
 pub fn recognize(decoded: &Decoded, patterns: &PatternSet) -> (DocumentMeta, Vec<Table>) {
-    let (blocks, notes) = if decoded.format == crate::model::Format::Text {
-        collapsed::rebuild(&decoded.blocks, patterns)
+    // Only text renderings can have collapsed tables; other formats are read
+    // as decoded, without a copy of their blocks.
+    let rebuilt;
+    let notes;
+    let source: &[Block] = if decoded.format == crate::model::Format::Text {
+        (rebuilt, notes) = collapsed::rebuild(&decoded.blocks, patterns);
+        &rebuilt
     } else {
-        (decoded.blocks.clone(), Vec::new())
+        notes = Vec::new();
+        &decoded.blocks
     };
-    let blocks = peel_title_rows(&blocks, patterns);
+    let blocks = peel_title_rows(source, patterns);
     let mut walker = Walker::new(patterns);
     for block in &blocks {
         match block {
