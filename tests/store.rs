@@ -52,6 +52,15 @@ fn rt() -> tokio::runtime::Runtime {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A runtime whose tasks really run at once (two claimers racing).
+fn rt_two_threads() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_gongkai"))
 }
@@ -673,12 +682,7 @@ fn sqlite_stats() {
 fn sqlite_claims_are_disjoint() {
     let d = tmp();
     let db = sqlite(&d);
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .block_on(check_claims_disjoint(&db));
+    rt_two_threads().block_on(check_claims_disjoint(&db));
 }
 
 #[test]
@@ -863,12 +867,7 @@ fn postgres_stats() {
 fn postgres_claims_are_disjoint() {
     let Some(admin) = postgres_url() else { return };
     let db = PgDb::new(&admin, "claims");
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .block_on(check_claims_disjoint(&db.url));
+    rt_two_threads().block_on(check_claims_disjoint(&db.url));
 }
 
 #[test]
@@ -900,21 +899,16 @@ fn postgres_workers_migrate_at_once() {
     let Some(admin) = postgres_url() else { return };
     let db = PgDb::new(&admin, "migrate");
     let url = db.url.clone();
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .block_on(async move {
-            let opens: Vec<_> = (0..4)
-                .map(|_| {
-                    let u = url.clone();
-                    tokio::spawn(async move { Store::open(&u).await.map(|_| ()) })
-                })
-                .collect();
-            for o in opens {
-                let r = o.await.unwrap_or_else(|e| panic!("{e}"));
-                assert!(r.is_ok(), "{r:?}");
-            }
-        });
+    rt_two_threads().block_on(async move {
+        let opens: Vec<_> = (0..4)
+            .map(|_| {
+                let u = url.clone();
+                tokio::spawn(async move { Store::open(&u).await.map(|_| ()) })
+            })
+            .collect();
+        for o in opens {
+            let r = o.await.unwrap_or_else(|e| panic!("{e}"));
+            assert!(r.is_ok(), "{r:?}");
+        }
+    });
 }
