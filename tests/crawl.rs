@@ -881,3 +881,264 @@ skip_url = ['/files/(slow|huge|loop|away)']
     assert_eq!(run.events.len(), 1);
     assert_eq!(run.events[0]["event"], "new");
 }
+
+// Shared crawls (`--shared --db`): workers share one frontier, one politeness
+// clock per host and one document index through the database.
+
+/// Requests per path, robots.txt left out (every worker reads it once).
+fn requests_by_path(hits: &[Hit]) -> BTreeMap<String, usize> {
+    let mut n = BTreeMap::new();
+    for h in hits.iter().filter(|h| h.path != "/robots.txt") {
+        *n.entry(h.path.clone()).or_insert(0) += 1;
+    }
+    n
+}
+
+/// Each event as (URL path, event, reason), sorted.
+fn outcomes(events: &[Value], fx: &Fixture) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = events
+        .iter()
+        .map(|e| {
+            (
+                e["url"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches(&fx.base)
+                    .to_string(),
+                e["event"].as_str().unwrap().to_string(),
+                e["reason"].as_str().unwrap_or("").replace(&fx.base, "BASE"),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Two workers started at once on `db` crawl the portal together: together
+/// they make exactly the requests one crawler makes alone (each URL fetched
+/// by one worker; robots.txt once per worker), report each URL once, and the
+/// host never sees two requests closer than the delay, whoever makes them.
+/// A second shared run asks conditionally for what either worker stored.
+async fn two_workers_share_one_crawl(db: &str) {
+    const DELAY: Duration = Duration::from_millis(250);
+    // What one crawler alone does, on a portal of its own.
+    let alone = Fixture::start().await;
+    let alone_dir = tempfile::tempdir().unwrap();
+    let single = crawl(args(&alone, alone_dir.path(), "0.25", &[])).await;
+    assert_eq!(single.code, 0, "{}", single.stderr);
+
+    let fx = Fixture::start().await;
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let worker = |i: usize| {
+        let name = format!("w{i}");
+        crawl(args(
+            &fx,
+            dirs[i].path(),
+            "0.25",
+            &["--shared", "--db", db, "--worker", &name],
+        ))
+    };
+    let (a, b) = tokio::join!(worker(0), worker(1));
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    assert!(
+        a.stderr.contains("shared crawl run 1") && b.stderr.contains("shared crawl run 1"),
+        "{}\n{}",
+        a.stderr,
+        b.stderr
+    );
+    assert!(
+        a.stderr.contains("(joined)") != b.stderr.contains("(joined)"),
+        "one worker starts the run, the other joins it:\n{}\n{}",
+        a.stderr,
+        b.stderr
+    );
+    eprintln!(
+        "worker 0: {}\nworker 1: {}",
+        a.stderr.trim(),
+        b.stderr.trim()
+    );
+
+    let hits = fx.hits();
+    assert_eq!(
+        requests_by_path(&hits),
+        requests_by_path(&alone.hits()),
+        "two workers make the requests of one"
+    );
+    assert!(fx.count("/robots.txt") <= 2);
+    let mut both = a.events.clone();
+    both.extend(b.events.iter().cloned());
+    assert_eq!(
+        outcomes(&both, &fx),
+        outcomes(&single.events, &alone),
+        "each URL reported once, as one crawler reports it"
+    );
+    assert!(
+        !a.events.is_empty() && !b.events.is_empty(),
+        "both workers took part: {} and {} events",
+        a.events.len(),
+        b.events.len()
+    );
+    // One host: every request, whichever worker made it, waited the delay
+    // after the previous one.
+    let gaps: Vec<Duration> = hits.windows(2).map(|w| w[1].at - w[0].at).collect();
+    let min_gap = *gaps.iter().min().unwrap();
+    assert!(min_gap >= DELAY, "requests {min_gap:?} apart: {gaps:?}");
+    // Each worker keeps the files it downloaded; together, every document.
+    let mut files = stored_files(dirs[0].path());
+    files.extend(stored_files(dirs[1].path()));
+    assert_eq!(files, stored_files(alone_dir.path()));
+
+    // The second run: new workers, everything stored answers 304.
+    let before = fx.hits().len();
+    let (a, b) = tokio::join!(worker(0), worker(1));
+    assert_eq!((a.code, b.code), (0, 0), "{}\n{}", a.stderr, b.stderr);
+    assert!(a.stderr.contains("shared crawl run 2"), "{}", a.stderr);
+    let mut both = a.events.clone();
+    both.extend(b.events.iter().cloned());
+    let ev: BTreeMap<String, String> = outcomes(&both, &fx)
+        .into_iter()
+        .map(|(u, e, _)| (u, e))
+        .collect();
+    for d in DOCUMENTS {
+        assert_eq!(ev[*d], "unchanged", "{d}: {ev:?}");
+    }
+    for h in &fx.hits()[before..] {
+        if DOCUMENTS.contains(&h.path.as_str()) && h.path != "/detail/3.html" {
+            assert_eq!(h.status, 304, "{} downloaded again", h.path);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_share_one_crawl_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.sqlite");
+    two_workers_share_one_crawl(db.to_str().unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_share_one_crawl_on_postgres() {
+    let Some(admin) = util::pg::postgres_url() else {
+        return;
+    };
+    let db = util::pg::PgDb::new(&admin, "crawl");
+    two_workers_share_one_crawl(&db.url).await;
+}
+
+/// A shared worker SIGKILLed in the middle of a request leaves its URL and
+/// its host claimed; another worker finishes the run, taking the URL over
+/// once the dead worker's lease has run out (and not touching the host
+/// before), so every URL ends done, reported once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_shared_worker_is_taken_over() {
+    const LEASE: Duration = Duration::from_secs(3);
+    let alone = Fixture::start().await;
+    let alone_dir = tempfile::tempdir().unwrap();
+    let single = crawl(args(&alone, alone_dir.path(), "0.05", &[])).await;
+    assert_eq!(single.code, 0, "{}", single.stderr);
+
+    let fx = Fixture::start().await;
+    let state = tempfile::tempdir().unwrap();
+    let db = state.path().join("shared.sqlite").display().to_string();
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let lease = LEASE.as_secs().to_string();
+    let a = args(
+        &fx,
+        dirs[0].path(),
+        "0.05",
+        &[
+            "--shared", "--db", &db, "--worker", "doomed", "--lease", &lease,
+        ],
+    );
+    // Worker A is killed while the slow document's request is in flight.
+    let fx_a = fx.clone();
+    let (seen, killed_at) = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(BIN)
+            .arg("crawl")
+            .args(&a)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(|l| l.ok())
+                .map(|l| serde_json::from_str::<Value>(&l).unwrap())
+                .collect::<Vec<_>>()
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while fx_a.count("/files/slow.pdf") == 0 {
+            assert!(
+                Instant::now() < deadline,
+                "worker A never asked for slow.pdf"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.kill().unwrap(); // SIGKILL
+        let killed_at = Instant::now();
+        child.wait().unwrap();
+        (reader.join().unwrap(), killed_at)
+    })
+    .await
+    .unwrap();
+    let hits_at_kill = fx.hits().len();
+
+    let b = crawl(args(
+        &fx,
+        dirs[1].path(),
+        "0.05",
+        &["--shared", "--db", &db, "--worker", "heir"],
+    ))
+    .await;
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    assert!(b.stderr.contains("(joined)"), "{}", b.stderr);
+    eprintln!(
+        "killed A after {} events; B: {}",
+        seen.len(),
+        b.stderr.trim()
+    );
+
+    // The host rested until the dead worker's lease ran out (it was renewed
+    // every third of the lease, so at least two thirds were left).
+    let after = &fx.hits()[hits_at_kill..];
+    assert!(!after.is_empty());
+    let waited = after[0].at.saturating_duration_since(killed_at);
+    assert!(
+        waited >= LEASE * 2 / 3 - Duration::from_millis(100),
+        "the host was asked {waited:?} after the kill"
+    );
+    assert_eq!(fx.count("/files/slow.pdf"), 2, "taken over once");
+    let mut both = seen.clone();
+    both.extend(b.events.iter().cloned());
+    assert_eq!(
+        outcomes(&both, &fx),
+        outcomes(&single.events, &alone),
+        "every URL reported once"
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let open: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM frontier WHERE state <> 'done'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(open, 0);
+    let claims: i64 = conn
+        .query_row(
+            "SELECT claims FROM frontier WHERE url LIKE '%/files/slow.pdf'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(claims, 2);
+    let state: String = conn
+        .query_row("SELECT state FROM crawl_runs WHERE run = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(state, "finished");
+}

@@ -17,6 +17,7 @@ use gongkai::recognize::PatternSet;
 use gongkai::record::Record;
 use gongkai::store::ingest::{counts, ingest, Outcome, Tally};
 use gongkai::store::{queue, Store};
+use util::pg::{postgres_url, PgDb};
 use util::*;
 
 fn patterns() -> &'static PatternSet {
@@ -381,6 +382,29 @@ async fn check_claims_disjoint(db: &str) {
     eprintln!("{db}: worker a took {}, b took {}", a.len(), b.len());
     let states = queue::states(&store).await.unwrap_or_default();
     assert_eq!(states, vec![("done".to_string(), 60)]);
+    // A path whose content changed is queued again; the others are not.
+    let mut changed = docs.clone();
+    changed[7].1 = b"document 7, corrected".to_vec();
+    assert_eq!(queue::enqueue(&store, &changed).await.unwrap_or(99), 1);
+    let states = queue::states(&store).await.unwrap_or_default();
+    assert_eq!(
+        states,
+        vec![("done".to_string(), 59), ("queued".to_string(), 1)]
+    );
+    // A worker starting under the name of a stopped one puts its claims back.
+    let held = queue::claim(&store, "same-name", 5, Duration::from_secs(600))
+        .await
+        .unwrap_or_default();
+    assert_eq!(held.len(), 1);
+    assert_eq!(queue::release_held(&store, "same-name").await.ok(), Some(1));
+    let again = queue::claim(&store, "other", 5, Duration::from_secs(600))
+        .await
+        .unwrap_or_default();
+    assert_eq!(
+        again.iter().map(|j| j.path.as_str()).collect::<Vec<_>>(),
+        ["/nowhere/doc007.txt"]
+    );
+    assert_eq!(again[0].attempts, 2, "the first claim stays counted");
     store.close().await;
 }
 
@@ -765,73 +789,6 @@ fn cli_extract_to_store_and_export() {
 }
 
 // PostgreSQL: the same checks, each in a database of its own.
-
-fn postgres_url() -> Option<String> {
-    match std::env::var("GONGKAI_TEST_POSTGRES_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            eprintln!("skipping: GONGKAI_TEST_POSTGRES_URL is not set (see .ci/run)");
-            None
-        }
-    }
-}
-
-/// A fresh database on the test server, dropped when the guard goes.
-struct PgDb {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl PgDb {
-    fn new(admin: &str, test: &str) -> PgDb {
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let name = format!(
-            "gongkai_{test}_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        );
-        let mut url = url::Url::parse(admin).unwrap_or_else(|e| panic!("{e}"));
-        url.set_path(&format!("/{name}"));
-        let sql = format!("CREATE DATABASE {name}");
-        rt().block_on(async {
-            use sqlx::Connection;
-            sqlx::any::install_default_drivers();
-            let mut c = sqlx::AnyConnection::connect(admin)
-                .await
-                .unwrap_or_else(|e| panic!("{admin}: {e}"));
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&mut c)
-                .await
-                .unwrap_or_else(|e| panic!("CREATE DATABASE (the role needs CREATEDB): {e}"));
-            let _ = c.close().await;
-        });
-        PgDb {
-            admin: admin.to_string(),
-            name,
-            url: url.to_string(),
-        }
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        let admin = self.admin.clone();
-        let _ = std::thread::spawn(move || {
-            rt().block_on(async {
-                use sqlx::Connection;
-                if let Ok(mut c) = sqlx::AnyConnection::connect(&admin).await {
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                        .execute(&mut c)
-                        .await;
-                    let _ = c.close().await;
-                }
-            })
-        })
-        .join();
-    }
-}
 
 #[test]
 fn postgres_ingest_is_idempotent() {

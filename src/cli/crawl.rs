@@ -1,6 +1,7 @@
 //! `gongkai crawl --out DIR URL...` / `--sources FILE`: download disclosure
 //! documents from portals into a content-addressed store, printing one JSON
-//! event per document (new, changed, unchanged, failed) on stdout.
+//! event per document (new, changed, unchanged, failed) on stdout. With
+//! `--shared --db`, several workers crawl together through one database.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -65,10 +66,23 @@ pub struct Args {
     /// and stored in the dataset store (--db).
     #[arg(long)]
     extract: bool,
-    /// The dataset store --extract writes to: an SQLite file or a postgres:// URL
-    /// [default: DIR/dataset.sqlite].
-    #[arg(long, value_name = "PATH|URL", requires = "extract")]
+    /// The dataset store --extract writes to, or the database a --shared crawl shares:
+    /// an SQLite file or a postgres:// URL [default with --extract: DIR/dataset.sqlite].
+    #[arg(long, value_name = "PATH|URL")]
     db: Option<String>,
+    /// Share the crawl with every worker started with the same --db (on any machine) and the
+    /// same sources: one frontier (each URL fetched by one worker), one politeness clock per
+    /// host, one document index; new and changed documents are queued in the database for
+    /// `gongkai extract --queue` workers. This worker's files and logs still go to --out.
+    #[arg(long, requires = "db", conflicts_with = "extract")]
+    shared: bool,
+    /// This worker's name in a --shared crawl, unique among live workers [default: HOST:PID].
+    #[arg(long, value_name = "NAME", requires = "shared")]
+    worker: Option<String>,
+    /// Seconds a --shared worker's claim of a URL holds without renewal (renewed every third
+    /// while it lives); a dead worker's URLs and hosts are taken over after it.
+    #[arg(long, value_name = "SECS", default_value_t = defaults::SHARED_LEASE.as_secs_f64(), value_parser = positive_secs, requires = "shared")]
+    lease: f64,
     /// No progress bar, even on a terminal.
     #[arg(long)]
     no_progress: bool,
@@ -122,6 +136,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             bail!("--contact {c:?} is neither a URL nor an e-mail address");
         }
     }
+    if args.db.is_some() && !args.extract && !args.shared {
+        bail!("--db is where --extract stores records or what a --shared crawl shares: give one of them");
+    }
     let delay = Duration::from_secs_f64(args.delay);
     if delay < defaults::DOWNLOAD_DELAY_POLITE_MIN {
         tracing::warn!(
@@ -144,6 +161,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
         extract: args.extract,
         db: args.db.clone(),
         progress: !args.no_progress && std::io::stderr().is_terminal(),
+        shared: match (&args.db, args.shared) {
+            (Some(db), true) => Some(defaults::Shared {
+                db: db.clone(),
+                worker: args
+                    .worker
+                    .clone()
+                    .unwrap_or_else(gongkai::store::queue::default_worker),
+                lease: Duration::from_secs_f64(args.lease),
+            }),
+            _ => None,
+        },
         ..Settings::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -80,7 +80,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let states = queue::states(&store).await?;
         store.close().await;
         eprintln!(
-            "gongkai: {added} of {} documents added ({left_out} left out); queue: {}",
+            "gongkai: {added} of {} documents queued (new, or their content changed; {left_out} left out); queue: {}",
             files.len(),
             states
                 .iter()

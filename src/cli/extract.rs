@@ -310,6 +310,14 @@ fn work_queue(
         .ok()
         .and_then(|v| v.parse().ok())
         .map(Duration::from_millis);
+    // Jobs still claimed under this name were held by a predecessor that
+    // stopped: put them back rather than renew them as if they were ours.
+    let orphans = runtime.block_on(queue::release_held(store, &worker))?;
+    if orphans > 0 {
+        tracing::warn!(
+            "{worker}: {orphans} jobs claimed under this name by a stopped worker queued again"
+        );
+    }
     let heartbeat = {
         let (store, worker) = (store.clone(), worker.clone());
         runtime.spawn(async move {

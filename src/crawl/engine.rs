@@ -16,6 +16,7 @@ use super::fetch::{Body, Fetched, Fetcher, Outcome};
 use super::frontier::{host_key, Frontier, Hint, Item};
 use super::polite::{backoff, Polite};
 use super::settings::{self, Settings};
+use super::shared::{self, Claim};
 use super::sources::Source;
 use super::store::{Downloaded, FetchLog, Known, Store, StoreError};
 use super::{Event, EventKind};
@@ -27,8 +28,10 @@ use crate::model::Format;
 pub struct Summary {
     /// Run number in this directory.
     pub run: i64,
-    /// Whether an interrupted run was resumed.
+    /// Whether an interrupted run was resumed (a shared run joined).
     pub resumed: bool,
+    /// Whether the frontier was shared with other workers.
+    pub shared: bool,
     /// HTTP requests made (robots.txt and redirect hops included).
     pub requests: u64,
     /// HTML pages read for links.
@@ -57,10 +60,15 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "crawl run {}{}: {} requests, {} pages, documents {} new, {} changed, {} unchanged, {} failed; \
+            "{}crawl run {}{}: {} requests, {} pages, documents {} new, {} changed, {} unchanged, {} failed; \
              {} disallowed by robots.txt, {} off-site links, {} retries, {:.1} MB in {:.1}s",
+            if self.shared { "shared " } else { "" },
             self.run,
-            if self.resumed { " (resumed)" } else { "" },
+            match (self.resumed, self.shared) {
+                (true, true) => " (joined)",
+                (true, false) => " (resumed)",
+                _ => "",
+            },
             self.requests,
             self.pages,
             self.new,
@@ -111,6 +119,8 @@ struct Engine {
     sources: Arc<Vec<Source>>,
     store: Store,
     frontier: Frontier,
+    /// The shared frontier (`--shared`), used instead of `frontier`.
+    shared: Option<shared::Frontier>,
     fetcher: Arc<Fetcher>,
     busy: HashSet<String>,
     retry_budget: u32,
@@ -135,8 +145,8 @@ pub async fn run(
     // 1. Open the store, resume or start a run, seed the frontier.
     let mut store = Store::open(dir)?;
     store.set_extract(settings.extract);
-    let (run, resumed) = store.start_run()?;
-    if resumed {
+    let (mut run, mut resumed) = store.start_run()?;
+    if resumed && settings.shared.is_none() {
         tracing::info!("resuming interrupted run {run} in {}", dir.display());
     }
     let mut seeds = Vec::new();
@@ -153,13 +163,30 @@ pub async fn run(
             });
         }
     }
-    store.add(&seeds)?;
     let mut frontier = Frontier::default();
-    for item in store.queued()? {
-        if item.source < sources.len() {
-            frontier.push(item);
+    let shared = match &settings.shared {
+        Some(sh) => {
+            let mut f = shared::Frontier::open(&sh.db, sh.worker.clone(), sh.lease).await?;
+            let (r, joined) = f.start(&shared::fingerprint(&sources), &seeds).await?;
+            tracing::info!(
+                "worker {} {} shared crawl run {r} in {}",
+                sh.worker,
+                if joined { "joined" } else { "started" },
+                crate::store::shown(&sh.db)
+            );
+            (run, resumed) = (r, joined);
+            Some(f)
         }
-    }
+        None => {
+            store.add(&seeds)?;
+            for item in store.queued()? {
+                if item.source < sources.len() {
+                    frontier.push(item);
+                }
+            }
+            None
+        }
+    };
     let mut host_delays: HashMap<String, Duration> = HashMap::new();
     for s in &sources {
         if let Some(d) = s.delay {
@@ -199,17 +226,22 @@ pub async fn run(
         pb.enable_steady_tick(Duration::from_millis(200));
         pb
     });
+    let settings_shared = settings.shared.is_some();
+    // A shared crawl's claims are renewed while this worker lives.
+    let heartbeat = engine_heartbeat(&shared);
     let mut engine = Engine {
         retry_budget: settings.retry_budget,
         settings,
         sources: Arc::new(sources),
         store,
         frontier,
+        shared,
         fetcher: Arc::new(fetcher),
         busy: HashSet::new(),
         summary: Summary {
             run,
             resumed,
+            shared: settings_shared,
             ..Summary::default()
         },
         extract_tx,
@@ -217,6 +249,12 @@ pub async fn run(
         started,
     };
     let result = engine.run_loop(out).await;
+    if let Some(h) = heartbeat {
+        h.abort();
+    }
+    if let Some(f) = &engine.shared {
+        f.close().await;
+    }
     if let Some(pb) = &engine.progress {
         pb.finish_and_clear();
     }
@@ -236,36 +274,38 @@ impl Engine {
         let mut tasks: JoinSet<Done> = JoinSet::new();
         loop {
             // 2. Dispatch work for idle hosts, within the global limit.
-            self.frontier.release_due(Instant::now());
-            while tasks.len() < self.settings.concurrency {
-                let Some(item) = self.frontier.pop(&self.busy) else {
-                    break;
-                };
-                let host = host_key(&item.url);
-                let known = self
-                    .store
-                    .known(&item.url)?
-                    // Conditional GET only for documents still on disk; HTML documents
-                    // are pages too and are read every run for their links.
-                    .filter(|k| {
-                        !k.path.ends_with(".html") && self.store.dir().join(&k.path).is_file()
-                    });
-                let tmp = self.store.temp_path();
-                let fetcher = self.fetcher.clone();
-                let sources = self.sources.clone();
-                self.busy.insert(host);
-                tasks.spawn(async move {
-                    // 3. Fetch.
-                    let fetched = fetcher
-                        .fetch(&item.url, &sources[item.source], known.as_ref(), tmp)
-                        .await;
-                    (item, known, fetched)
-                });
-            }
-            if tasks.is_empty() && self.frontier.is_empty() {
-                return Ok(());
-            }
-            let next_due = self.frontier.next_due();
+            let next_due = if self.shared.is_some() {
+                if self.claim_shared(&mut tasks).await? && tasks.is_empty() {
+                    if let Some(f) = &self.shared {
+                        f.finish_run().await?;
+                    }
+                    return Ok(());
+                }
+                // Claimable work appears as hosts rest and other workers
+                // report links: ask again shortly.
+                Some(Instant::now() + settings::SHARED_POLL)
+            } else {
+                self.frontier.release_due(Instant::now());
+                while tasks.len() < self.settings.concurrency {
+                    let Some(item) = self.frontier.pop(&self.busy) else {
+                        break;
+                    };
+                    let known = self
+                        .store
+                        .known(&item.url)?
+                        // Conditional GET only for documents still on disk; HTML documents
+                        // are pages too and are read every run for their links.
+                        .filter(|k| {
+                            !k.path.ends_with(".html") && self.store.dir().join(&k.path).is_file()
+                        });
+                    self.busy.insert(host_key(&item.url));
+                    self.spawn_fetch(&mut tasks, item, known);
+                }
+                if tasks.is_empty() && self.frontier.is_empty() {
+                    return Ok(());
+                }
+                self.frontier.next_due()
+            };
             let joined = if tasks.is_empty() {
                 if let Some(t) = next_due {
                     tokio::time::sleep_until(t.into()).await;
@@ -284,7 +324,7 @@ impl Engine {
                 Ok((item, known, fetched)) => {
                     self.busy.remove(&host_key(&item.url));
                     // 4–5. Classify, store, discover, report.
-                    if let Err(e) = self.handle(item, known, fetched, out) {
+                    if let Err(e) = self.handle(item, known, fetched, out).await {
                         tasks.abort_all();
                         return Err(e);
                     }
@@ -296,6 +336,64 @@ impl Engine {
             }
             self.show_progress();
         }
+    }
+
+    /// Starts fetching `item`.
+    fn spawn_fetch(&self, tasks: &mut JoinSet<Done>, item: Item, known: Option<Known>) {
+        let tmp = self.store.temp_path();
+        let fetcher = self.fetcher.clone();
+        let sources = self.sources.clone();
+        tasks.spawn(async move {
+            // 3. Fetch.
+            let fetched = fetcher
+                .fetch(&item.url, &sources[item.source], known.as_ref(), tmp)
+                .await;
+            (item, known, fetched)
+        });
+    }
+
+    /// Claims shared work up to the concurrency limit (the claim itself keeps
+    /// one request per host across all workers). True when the shared run has
+    /// nothing queued or held any more.
+    async fn claim_shared(&mut self, tasks: &mut JoinSet<Done>) -> Result<bool, StoreError> {
+        while tasks.len() < self.settings.concurrency {
+            let Some(f) = &self.shared else {
+                return Ok(true);
+            };
+            match f.claim().await? {
+                Claim::Item(claimed) => {
+                    let (item, known) = *claimed;
+                    if item.source >= self.sources.len() {
+                        // Queued by a run over more sources; `start` refuses
+                        // mismatched sources, so this is a corrupt row.
+                        let rest = self.fetcher.polite.rest(&item.url).await;
+                        f.done(&item, &[], "failed: unknown source", rest).await?;
+                        continue;
+                    }
+                    self.spawn_fetch(tasks, item, known);
+                }
+                Claim::Wait => return Ok(false),
+                Claim::Finished => return Ok(true),
+            }
+        }
+        Ok(false)
+    }
+
+    /// Tells the shared frontier (if any) that `item` is done (`outcome`),
+    /// with `links` found on it.
+    async fn shared_done(
+        &self,
+        item: &Item,
+        links: &[Item],
+        outcome: &str,
+    ) -> Result<(), StoreError> {
+        if let Some(f) = &self.shared {
+            let rest = self.fetcher.polite.rest(&item.url).await;
+            if !f.done(item, links, outcome, rest).await? {
+                lost(item);
+            }
+        }
+        Ok(())
     }
 
     fn show_progress(&self) {
@@ -330,7 +428,7 @@ impl Engine {
         }
     }
 
-    fn fail(
+    async fn fail(
         &mut self,
         item: &Item,
         reason: String,
@@ -345,12 +443,39 @@ impl Engine {
             path: None,
             reason: Some(reason),
         };
+        self.shared_done(item, &[], &log.outcome).await?;
         self.store.done(item, Some(&ev), log)?;
         self.emit(&ev, out);
         Ok(())
     }
 
-    fn handle(
+    /// An item is done without a document or an event (skipped).
+    async fn skip(&mut self, item: &Item, log: &FetchLog) -> Result<(), StoreError> {
+        self.shared_done(item, &[], &log.outcome).await?;
+        self.store.done(item, None, log)
+    }
+
+    /// Puts `item` back to be fetched again after `wait`.
+    async fn requeue(
+        &mut self,
+        item: Item,
+        wait: Duration,
+        log: &FetchLog,
+    ) -> Result<(), StoreError> {
+        if let Some(f) = &self.shared {
+            let rest = self.fetcher.polite.rest(&item.url).await;
+            if !f.retry(&item, wait, &log.outcome, rest).await? {
+                lost(&item);
+            }
+            self.store.retry(&item, log)?;
+        } else {
+            self.store.retry(&item, log)?;
+            self.frontier.push_delayed(Instant::now() + wait, item);
+        }
+        Ok(())
+    }
+
+    async fn handle(
         &mut self,
         mut item: Item,
         known: Option<Known>,
@@ -368,16 +493,32 @@ impl Engine {
             Outcome::Body(body) => {
                 log.bytes = body.bytes;
                 self.summary.bytes += body.bytes;
-                self.handle_body(&item, body, &mut log, out)
+                self.handle_body(&item, body, &mut log, out).await
             }
             Outcome::NotModified => {
                 log.outcome = "not_modified".into();
                 // The fetcher reports NotModified only for a known document
                 // (an unasked 304 is a failure there); stay total anyway.
-                let Some(known) = known else {
-                    return self.fail(&item, "http_304_unasked".into(), &mut log, out);
+                let Some(mut known) = known else {
+                    return self
+                        .fail(&item, "http_304_unasked".into(), &mut log, out)
+                        .await;
                 };
-                let ev = self.store.not_modified(&item, &known, &log)?;
+                if let Some(f) = &self.shared {
+                    let rest = self.fetcher.polite.rest(&item.url).await;
+                    if !f.unchanged(&item, &log.outcome, rest).await? {
+                        lost(&item);
+                    }
+                    // The content is in the shared store; this directory has
+                    // it only if this worker downloaded it.
+                    if !self.store.dir().join(&known.path).is_file() {
+                        known.path.clear();
+                    }
+                }
+                let mut ev = self.store.not_modified(&item, &known, &log)?;
+                if known.path.is_empty() {
+                    ev.path = None;
+                }
                 self.emit(&ev, out);
                 Ok(())
             }
@@ -396,9 +537,7 @@ impl Engine {
                     self.summary.retries += 1;
                     log.outcome = format!("retry {} in {wait_for:.1?}: {reason}", item.attempts);
                     tracing::info!("{}: {}", item.url, log.outcome);
-                    self.store.retry(&item, &log)?;
-                    self.frontier.push_delayed(Instant::now() + wait_for, item);
-                    Ok(())
+                    self.requeue(item, wait_for, &log).await
                 } else {
                     let why = if self.retry_budget == 0 {
                         "retry budget spent"
@@ -411,18 +550,24 @@ impl Engine {
                         &mut log,
                         out,
                     )
+                    .await
                 }
             }
-            Outcome::Failed(reason) => self.fail(&item, reason, &mut log, out),
+            Outcome::Failed(reason) => self.fail(&item, reason, &mut log, out).await,
             Outcome::Disallowed(url) => {
                 self.summary.disallowed += 1;
                 tracing::info!("{url}: disallowed by robots.txt, not requested");
                 log.outcome = format!("skipped: robots.txt disallows {url}");
-                self.store.done(&item, None, &log)
+                self.skip(&item, &log).await
             }
             Outcome::RobotsUnavailable { until, give_up } => {
                 if give_up {
                     self.fail(&item, "robots_unavailable".into(), &mut log, out)
+                        .await
+                } else if self.shared.is_some() {
+                    log.outcome = "waiting: robots.txt unavailable".into();
+                    let wait = until.saturating_duration_since(Instant::now());
+                    self.requeue(item, wait, &log).await
                 } else {
                     self.frontier.push_delayed(until, item);
                     Ok(())
@@ -432,7 +577,7 @@ impl Engine {
         }
     }
 
-    fn handle_body(
+    async fn handle_body(
         &mut self,
         item: &Item,
         body: Body,
@@ -453,7 +598,8 @@ impl Engine {
         if let Some(ext) = document_ext(&body.head, body.final_url.as_str(), &item.anchor) {
             d.ext = ext;
             log.outcome = "document".into();
-            let (ev, _) = self.store.commit_document(item, &d, &[], log)?;
+            let judged = self.shared_document(item, &d, None, &[], log).await?;
+            let (ev, _) = self.store.commit_document(item, &d, &[], log, judged)?;
             self.after_document(&ev, &d, out);
             return Ok(());
         }
@@ -466,10 +612,12 @@ impl Engine {
             let _ = std::fs::remove_file(&body.tmp);
             if item.hint == Hint::Document {
                 let ct = body.content_type.as_deref().unwrap_or("unknown");
-                return self.fail(item, format!("not_a_document: content is {ct}"), log, out);
+                return self
+                    .fail(item, format!("not_a_document: content is {ct}"), log, out)
+                    .await;
             }
             log.outcome = "skipped: not HTML and not a document".into();
-            return self.store.done(item, None, log);
+            return self.skip(item, log).await;
         }
         let bytes = match std::fs::read(&body.tmp) {
             Ok(b) => b,
@@ -485,12 +633,14 @@ impl Engine {
         let inline = discover::is_inline_document(&html, &source.rules);
         if item.hint == Hint::Document && !inline {
             let _ = std::fs::remove_file(&body.tmp);
-            return self.fail(
-                item,
-                "not_a_document: an HTML page without tables".into(),
-                log,
-                out,
-            );
+            return self
+                .fail(
+                    item,
+                    "not_a_document: an HTML page without tables".into(),
+                    log,
+                    out,
+                )
+                .await;
         }
         self.summary.pages += 1;
         // Links of a page reached as a document are not followed.
@@ -499,20 +649,66 @@ impl Engine {
         } else {
             self.links(item, &html, &body.final_url)
         };
+        // A shared crawl queues links in the shared frontier only.
+        let local_links: &[Item] = if self.shared.is_some() { &[] } else { &links };
         if inline {
             d.ext = "html";
             d.charset = charset;
             log.outcome = "document (inline tables)".into();
-            let (ev, fresh) = self.store.commit_document(item, &d, &links, log)?;
+            let judged = self
+                .shared_document(item, &d, Some(&bytes), &links, log)
+                .await?;
+            let (ev, fresh) = self
+                .store
+                .commit_document(item, &d, local_links, log, judged)?;
             self.after_document(&ev, &d, out);
             self.queue(fresh);
         } else {
             let _ = std::fs::remove_file(&body.tmp);
             log.outcome = format!("page, {} links", links.len());
-            let fresh = self.store.page_done(item, &links, log)?;
+            self.shared_done(item, &links, &log.outcome).await?;
+            let fresh = self.store.page_done(item, local_links, log)?;
             self.queue(fresh);
         }
         Ok(())
+    }
+
+    /// A shared crawl records a downloaded document (`bytes`, or read from its
+    /// temp file) in the shared store and judges it new, changed or unchanged
+    /// across all workers. `None` when not shared.
+    async fn shared_document(
+        &self,
+        item: &Item,
+        d: &Downloaded,
+        bytes: Option<&[u8]>,
+        links: &[Item],
+        log: &FetchLog,
+    ) -> Result<Option<EventKind>, StoreError> {
+        let Some(f) = &self.shared else {
+            return Ok(None);
+        };
+        let read;
+        let bytes = match bytes {
+            Some(b) => b,
+            None => {
+                read = std::fs::read(&d.tmp)
+                    .map_err(|e| StoreError::Io(format!("reading {}: {e}", d.tmp.display())))?;
+                &read
+            }
+        };
+        let doc = shared::Document {
+            sha256: &d.sha256,
+            bytes,
+            ext: d.ext,
+            etag: d.etag.as_deref(),
+            last_modified: d.last_modified.as_deref(),
+        };
+        let rest = self.fetcher.polite.rest(&item.url).await;
+        let (kind, held) = f.document(item, &doc, links, &log.outcome, rest).await?;
+        if !held {
+            lost(item);
+        }
+        Ok(Some(kind))
     }
 
     fn queue(&mut self, fresh: Vec<Item>) {
@@ -571,6 +767,29 @@ impl Engine {
             }
         }
     }
+}
+
+/// A claim this worker no longer held when it settled the item: its lease
+/// expired and another worker took the URL over (the work is idempotent).
+fn lost(item: &Item) {
+    tracing::warn!(
+        "{}: this worker's claim had expired; another worker took it over",
+        item.url
+    );
+}
+
+/// Renews a shared crawl's claims every third of the lease while the crawl runs.
+fn engine_heartbeat(shared: &Option<shared::Frontier>) -> Option<tokio::task::JoinHandle<()>> {
+    let f = shared.clone()?;
+    Some(tokio::spawn(async move {
+        let every = f.lease() / 3;
+        loop {
+            tokio::time::sleep(every).await;
+            if let Err(e) = f.renew().await {
+                tracing::warn!("renewing the claims of {}: {e}", f.worker());
+            }
+        }
+    }))
 }
 
 struct Extraction {

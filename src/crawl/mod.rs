@@ -28,6 +28,7 @@ pub mod fetch;
 pub mod frontier;
 pub mod polite;
 pub mod settings;
+pub mod shared;
 pub mod sources;
 pub mod store;
 

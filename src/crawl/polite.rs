@@ -136,6 +136,13 @@ impl Polite {
         }
     }
 
+    /// The current delay of `url`'s host (`Crawl-delay` included), jittered:
+    /// how long the host rests after a request.
+    pub async fn rest(&self, url: &Url) -> Duration {
+        let delay = self.slot(url).lock().await.delay;
+        jittered(delay)
+    }
+
     /// The slot of `url`'s host.
     pub fn slot(&self, url: &Url) -> Arc<tokio::sync::Mutex<Slot>> {
         let host = host_key(url);

@@ -63,6 +63,23 @@ pub const DOCUMENT_EXTENSIONS: &[&str] = &["pdf", "xls", "xlsx", "doc", "docx", 
 /// An HTML page is itself a document when it has a `<table>` and its title matches this.
 pub const INLINE_TITLE: &str = "预算|决算|三公";
 
+/// How long a shared crawl's claim of a URL holds without renewal (`--lease`):
+/// a dead worker's URL and host are taken over after it. Renewed every third.
+pub const SHARED_LEASE: Duration = Duration::from_secs(60);
+/// How often a shared crawl worker with nothing due asks the frontier again.
+pub const SHARED_POLL: Duration = Duration::from_millis(200);
+
+/// A crawl sharing its frontier with other workers (`--shared`).
+#[derive(Debug, Clone)]
+pub struct Shared {
+    /// The database (SQLite path or postgres:// URL).
+    pub db: String,
+    /// This worker's name, unique among live workers.
+    pub worker: String,
+    /// How long a claim holds without renewal.
+    pub lease: Duration,
+}
+
 /// Everything the engine needs, validated once by the CLI.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -97,6 +114,8 @@ pub struct Settings {
     pub db: Option<String>,
     /// Show progress bars (a terminal on stderr).
     pub progress: bool,
+    /// Share the frontier with other workers through a database.
+    pub shared: Option<Shared>,
 }
 
 /// `gongkai/<version> (+<contact>)`.
@@ -126,6 +145,7 @@ impl Default for Settings {
             extract: false,
             db: None,
             progress: false,
+            shared: None,
         }
     }
 }

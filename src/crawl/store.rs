@@ -33,6 +33,9 @@ pub enum StoreError {
     /// Another crawl holds the directory.
     #[error("{0} is in use by another gongkai crawl")]
     Locked(String),
+    /// The shared frontier's database failed.
+    #[error("shared frontier: {0}")]
+    Shared(#[from] crate::store::StoreError),
 }
 
 fn io(what: &str, path: &Path, e: std::io::Error) -> StoreError {
@@ -412,13 +415,16 @@ impl Store {
     /// Stores a downloaded document: fsync, rename into `docs/` (unless that
     /// content is already there), then record it, atomically with marking the
     /// item done, queueing its `links` (an HTML document's) and logging its
-    /// event. Returns the event and the links not seen before.
+    /// event. The event is new, changed or unchanged against this directory's
+    /// index, or `judged` (a shared crawl's verdict: other workers download
+    /// too). Returns the event and the links not seen before.
     pub fn commit_document(
         &mut self,
         item: &Item,
         d: &Downloaded,
         links: &[Item],
         log: &FetchLog,
+        judged: Option<EventKind>,
     ) -> Result<(Event, Vec<Item>)> {
         let existing: Option<String> = self
             .conn
@@ -456,11 +462,11 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        let kind = match &prior {
+        let kind = judged.unwrap_or(match &prior {
             None => EventKind::New,
             Some(s) if *s == d.sha256 => EventKind::Unchanged,
             Some(_) => EventKind::Changed,
-        };
+        });
         let ev = Event {
             event: kind,
             url: item.url.to_string(),
@@ -564,12 +570,12 @@ mod tests {
         s.add(&[a.clone(), b.clone()]).unwrap();
         let d = download(&s, b"%PDF-1.4 same");
         let e1 = s
-            .commit_document(&a, &d, &[], &FetchLog::default())
+            .commit_document(&a, &d, &[], &FetchLog::default(), None)
             .unwrap()
             .0;
         let d = download(&s, b"%PDF-1.4 same");
         let e2 = s
-            .commit_document(&b, &d, &[], &FetchLog::default())
+            .commit_document(&b, &d, &[], &FetchLog::default(), None)
             .unwrap()
             .0;
         assert_eq!(e1.event, EventKind::New);
@@ -583,7 +589,7 @@ mod tests {
             .is_none());
         let d = download(&s, b"%PDF-1.4 other");
         assert_eq!(
-            s.commit_document(&a, &d, &[], &FetchLog::default())
+            s.commit_document(&a, &d, &[], &FetchLog::default(), None)
                 .unwrap()
                 .0
                 .event,

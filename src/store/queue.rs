@@ -20,11 +20,9 @@
 
 use std::time::Duration;
 
-use sqlx::any::AnyArguments;
-use sqlx::query::Query;
-use sqlx::{Any, AssertSqlSafe, Row as _};
+use sqlx::{AnyConnection, AssertSqlSafe, Row as _};
 
-use super::{now_rfc3339, values_clause, Result, Store};
+use super::{now_rfc3339, Result, Store};
 use crate::extract::sha256_hex;
 
 /// Claims of one job before it is given up as failed.
@@ -44,42 +42,63 @@ pub struct Job {
     pub attempts: i64,
 }
 
-/// Adds documents (where each was found, its content) to the queue; a
-/// document whose path is already queued (in any state) is left alone.
-/// Returns how many were added.
+/// Adds documents (where each was found, its content) to the queue. A path
+/// already queued with the same content is left alone (in any state); one
+/// whose content changed is queued again with the new content. Returns how
+/// many were queued (new or changed).
 pub async fn enqueue(store: &Store, docs: &[(String, Vec<u8>)]) -> Result<u64> {
     let mut added = 0;
-    let now = now_rfc3339();
     for chunk in docs.chunks(64) {
-        let hashes: Vec<String> = chunk.iter().map(|(_, b)| sha256_hex(b)).collect();
         let mut tx = store.pool().begin_with(store.backend().begin()).await?;
-        for ((_, bytes), sha) in chunk.iter().zip(&hashes) {
-            sqlx::query(
-                "INSERT INTO blobs (sha256, bytes, size) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
-            )
-            .bind(sha.clone())
-            .bind(bytes.clone())
-            .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
-            .execute(&mut *tx)
-            .await?;
+        for (path, bytes) in chunk {
+            let sha = sha256_hex(bytes);
+            store_blob(&mut tx, &sha, bytes).await?;
+            added += enqueue_one(&mut tx, path, &sha).await?;
         }
-        let sql = format!(
-            "INSERT INTO jobs (path, blob, state, attempts, enqueued_at) VALUES {} ON CONFLICT (path) DO NOTHING",
-            values_clause(store.backend(), chunk.len(), &[false; 5], 1)
-        );
-        let mut q: Query<'_, Any, AnyArguments> = sqlx::query(AssertSqlSafe(sql));
-        for ((path, _), sha) in chunk.iter().zip(&hashes) {
-            q = q
-                .bind(path.clone())
-                .bind(sha.clone())
-                .bind("queued")
-                .bind(0i64)
-                .bind(now.clone());
-        }
-        added += q.execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;
     }
     Ok(added)
+}
+
+/// Stores `bytes` in `blobs` under their hash `sha256`, unless already there.
+pub async fn store_blob(conn: &mut AnyConnection, sha256: &str, bytes: &[u8]) -> Result<()> {
+    let there: Option<i64> = sqlx::query("SELECT size FROM blobs WHERE sha256 = $1")
+        .bind(sha256.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?;
+    if there.is_none() {
+        sqlx::query(
+            "INSERT INTO blobs (sha256, bytes, size) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(sha256.to_string())
+        .bind(bytes.to_vec())
+        .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Queues the document found at `path` whose content is the blob `sha256`
+/// (stored first): a new path is queued, a path queued before with other
+/// content is queued again (whatever its state), the same content is left
+/// alone. Returns 1 when queued, else 0.
+pub async fn enqueue_one(conn: &mut AnyConnection, path: &str, sha256: &str) -> Result<u64> {
+    Ok(sqlx::query(
+        "INSERT INTO jobs (path, blob, state, attempts, enqueued_at) VALUES ($1, $2, 'queued', 0, $3)
+         ON CONFLICT (path) DO UPDATE SET
+           blob = excluded.blob, state = 'queued', worker = NULL, lease_until = NULL, attempts = 0,
+           enqueued_at = excluded.enqueued_at, finished_at = NULL, sha256 = NULL, error = NULL
+         WHERE jobs.blob IS NULL OR jobs.blob <> excluded.blob",
+    )
+    .bind(path.to_string())
+    .bind(sha256.to_string())
+    .bind(now_rfc3339())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
 }
 
 /// The content stored in `blobs` under `sha256`.
@@ -167,6 +186,20 @@ pub async fn renew(store: &Store, worker: &str, lease: Duration) -> Result<u64> 
         .execute(store.pool())
         .await?
         .rows_affected())
+}
+
+/// Puts the jobs claimed under `worker` back in the queue (their attempts
+/// stay counted): called when a worker starts, since a live worker of the same
+/// name is a mistake and a dead one's claims must not be renewed by its heir.
+pub async fn release_held(store: &Store, worker: &str) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE jobs SET state = 'queued', worker = NULL, lease_until = NULL
+         WHERE worker = $1 AND state = 'claimed'",
+    )
+    .bind(worker.to_string())
+    .execute(store.pool())
+    .await?
+    .rows_affected())
 }
 
 /// Jobs other workers hold now: a worker that finds nothing to claim waits

@@ -29,6 +29,11 @@ pub const SQLITE: &[Migration] = &[
         name: "blobs",
         sql: include_str!("../../migrations/sqlite/0002_blobs.sql"),
     },
+    Migration {
+        version: 3,
+        name: "crawl_frontier",
+        sql: include_str!("../../migrations/sqlite/0003_crawl_frontier.sql"),
+    },
 ];
 
 /// PostgreSQL migrations.
@@ -42,6 +47,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 2,
         name: "blobs",
         sql: include_str!("../../migrations/postgres/0002_blobs.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "crawl_frontier",
+        sql: include_str!("../../migrations/postgres/0003_crawl_frontier.sql"),
     },
 ];
 
@@ -58,6 +68,34 @@ const LOCK_KEY: i64 = 0x0067_6f6e_676b_6169;
 
 /// Applies the migrations the store has not seen yet.
 pub async fn migrate(store: &Store) -> Result<()> {
+    let backend = store.backend();
+    if backend == Backend::Sqlite {
+        // Processes opening a new file at once: switching it to WAL and the
+        // first migration need the file to themselves, and SQLite answers
+        // "busy" at once rather than waiting. Try again for a while.
+        let mut tries = 0;
+        loop {
+            match migrate_once(store).await {
+                Err(StoreError::Db(e)) if is_busy(&e) && tries < 100 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+    migrate_once(store).await
+}
+
+/// SQLite's SQLITE_BUSY or SQLITE_LOCKED (extended codes included).
+fn is_busy(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .and_then(|c| c.parse::<u32>().ok())
+        .is_some_and(|n| matches!(n & 0xff, 5 | 6))
+}
+
+async fn migrate_once(store: &Store) -> Result<()> {
     let backend = store.backend();
     let mut conn = store.pool().acquire().await?;
     match backend {

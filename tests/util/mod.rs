@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+pub mod pg;
+
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
