@@ -1008,6 +1008,23 @@ async fn two_workers_share_one_crawl(db: &str) {
             assert_eq!(h.status, 304, "{} downloaded again", h.path);
         }
     }
+    // What `stats` says of it: the run finished, every URL done, each
+    // document URL found once, each new document queued for extraction.
+    let out = Command::new(BIN)
+        .args(["stats", "--json", "--db", db])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["crawl"]["run"], 2);
+    assert_eq!(s["crawl"]["state"], "finished");
+    assert_eq!(s["crawl"]["frontier"].as_object().unwrap().len(), 1, "{s}");
+    assert_eq!(s["crawl"]["documents"], DOCUMENTS.len());
+    assert_eq!(s["jobs"]["queued"], DOCUMENTS.len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

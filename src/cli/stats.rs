@@ -126,5 +126,15 @@ fn text(s: &Stats) -> String {
             let _ = writeln!(o, "  {n:>8}  {state}");
         }
     }
+    if let Some(c) = &s.crawl {
+        let _ = writeln!(
+            o,
+            "\nshared crawl run {} ({}), {} document URLs found in all runs",
+            c.run, c.state, c.documents
+        );
+        for (state, n) in &c.frontier {
+            let _ = writeln!(o, "  {n:>8}  {state}");
+        }
+    }
     o
 }

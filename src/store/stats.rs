@@ -68,6 +68,22 @@ pub struct Stats {
     pub flags: Vec<FlagGroup>,
     /// Queue jobs by state.
     pub jobs: BTreeMap<String, i64>,
+    /// The last shared crawl run, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crawl: Option<CrawlRun>,
+}
+
+/// A shared crawl run's progress.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CrawlRun {
+    /// Run number.
+    pub run: i64,
+    /// running | finished.
+    pub state: String,
+    /// Its URLs by state (queued, claimed, done).
+    pub frontier: BTreeMap<String, i64>,
+    /// Document URLs found by shared crawls (all runs).
+    pub documents: i64,
 }
 
 /// Computes the report; `patterns` tells which tables each document kind requires.
@@ -186,6 +202,30 @@ pub async fn stats(store: &Store, patterns: &PatternSet) -> Result<Stats> {
     }
     flags.sort_by(|a, b| (b.flags, &a.check, &a.severity).cmp(&(a.flags, &b.check, &b.severity)));
     let jobs = super::queue::states(store).await?.into_iter().collect();
+    let crawl = match sqlx::query("SELECT run, state FROM crawl_runs ORDER BY run DESC LIMIT 1")
+        .fetch_optional(pool)
+        .await?
+    {
+        Some(r) => {
+            let mut frontier = BTreeMap::new();
+            for f in sqlx::query("SELECT state, COUNT(*) FROM frontier GROUP BY state")
+                .fetch_all(pool)
+                .await?
+            {
+                frontier.insert(f.try_get(0)?, f.try_get(1)?);
+            }
+            Some(CrawlRun {
+                run: r.try_get(0)?,
+                state: r.try_get(1)?,
+                frontier,
+                documents: sqlx::query("SELECT COUNT(*) FROM crawled")
+                    .fetch_one(pool)
+                    .await?
+                    .try_get(0)?,
+            })
+        }
+        None => None,
+    };
     Ok(Stats {
         totals,
         errors,
@@ -195,5 +235,6 @@ pub async fn stats(store: &Store, patterns: &PatternSet) -> Result<Stats> {
         tables,
         flags,
         jobs,
+        crawl,
     })
 }
