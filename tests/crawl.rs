@@ -1136,26 +1136,19 @@ async fn a_killed_shared_worker_is_taken_over() {
         "every URL reported once"
     );
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let open: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM frontier WHERE state <> 'done'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(open, 0);
-    let claims: i64 = conn
-        .query_row(
-            "SELECT claims FROM frontier WHERE url LIKE '%/files/slow.pdf'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(claims, 2);
-    let state: String = conn
-        .query_row("SELECT state FROM crawl_runs WHERE run = 1", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    assert_eq!(state, "finished");
+    let scalar =
+        |sql: &str| -> rusqlite::types::Value { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    use rusqlite::types::Value as Sql;
+    assert_eq!(
+        scalar("SELECT COUNT(*) FROM frontier WHERE state <> 'done'"),
+        Sql::Integer(0)
+    );
+    assert_eq!(
+        scalar("SELECT claims FROM frontier WHERE url LIKE '%/files/slow.pdf'"),
+        Sql::Integer(2)
+    );
+    assert_eq!(
+        scalar("SELECT state FROM crawl_runs WHERE run = 1"),
+        Sql::Text("finished".into())
+    );
 }
