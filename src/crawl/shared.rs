@@ -568,3 +568,150 @@ async fn known(tx: &mut sqlx::AnyConnection, url: &Url) -> Result<Option<Known>>
         last_modified: r.try_get(3)?,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(u: &str, hint: Hint) -> Item {
+        Item {
+            url: Url::parse(u).unwrap_or_else(|e| panic!("{e}")),
+            depth: 0,
+            pages: 0,
+            source: 0,
+            hint,
+            anchor: String::new(),
+            attempts: 0,
+        }
+    }
+
+    async fn open(db: &str, worker: &str) -> Frontier {
+        Frontier::open(db, worker.into(), Duration::from_secs(60))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn claimed(c: Claim) -> Item {
+        match c {
+            Claim::Item(b) => b.0,
+            other => panic!("expected a URL, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn one_url_per_host_at_a_time_and_the_host_rests() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let db = dir.path().join("f.sqlite").display().to_string();
+        let (mut a, mut b) = (open(&db, "a").await, open(&db, "b").await);
+        let start = item("http://x.cn/list.html", Hint::Start);
+        let other = item("http://y.cn/list.html", Hint::Start);
+        assert_eq!(
+            a.start("S", &[start.clone(), other.clone()]).await.ok(),
+            Some((1, false))
+        );
+        assert!(
+            matches!(b.start("T", &[]).await, Err(StoreError::Other(_))),
+            "other sources are refused"
+        );
+        assert_eq!(
+            b.start("S", std::slice::from_ref(&start)).await.ok(),
+            Some((1, true))
+        );
+
+        // a takes x.cn's page; b gets y.cn's, then nothing (x.cn is busy).
+        let first = claimed(a.claim().await.unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(first.url, start.url);
+        let second = claimed(b.claim().await.unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(second.url, other.url);
+        assert!(matches!(b.claim().await, Ok(Claim::Wait)));
+
+        // a reports two links of x.cn (one already known) and frees the host
+        // for 300 ms: nobody gets x.cn before that.
+        let doc = item("http://x.cn/a.pdf", Hint::Document);
+        let held = a
+            .done(
+                &first,
+                &[doc.clone(), start.clone()],
+                "page",
+                Duration::from_millis(300),
+            )
+            .await;
+        assert_eq!(held.ok(), Some(true));
+        assert!(matches!(b.claim().await, Ok(Claim::Wait)));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let third = claimed(b.claim().await.unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(third.url, doc.url);
+        // a no longer holds what it finished.
+        assert_eq!(
+            a.done(&first, &[], "again", Duration::ZERO).await.ok(),
+            Some(false)
+        );
+
+        // A retry waits its time; the run ends when nothing is queued or held.
+        assert_eq!(
+            b.retry(
+                &third,
+                Duration::from_millis(200),
+                "http_503",
+                Duration::ZERO
+            )
+            .await
+            .ok(),
+            Some(true)
+        );
+        assert_eq!(
+            b.done(&second, &[], "page", Duration::ZERO).await.ok(),
+            Some(true)
+        );
+        assert!(matches!(a.claim().await, Ok(Claim::Wait)));
+        assert_eq!(
+            a.finish_run().await.ok(),
+            Some(false),
+            "not while a URL is queued"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let again = claimed(a.claim().await.unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(again.url, doc.url);
+        let bytes = b"%PDF-1.4 x";
+        let sha = crate::extract::sha256_hex(bytes);
+        let d = Document {
+            sha256: &sha,
+            bytes,
+            ext: "pdf",
+            etag: Some("\"1\""),
+            last_modified: None,
+        };
+        let (kind, held) = a
+            .document(&again, &d, &[], "document", Duration::ZERO)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((kind, held), (EventKind::New, true));
+        assert!(matches!(b.claim().await, Ok(Claim::Finished)));
+        assert_eq!(b.finish_run().await.ok(), Some(true));
+
+        // The next run asks conditionally for the stored document and starts
+        // over; a worker restarted under a stopped worker's name puts its
+        // claims back.
+        let mut c = open(&db, "c").await;
+        assert_eq!(
+            c.start("S", std::slice::from_ref(&doc)).await.ok(),
+            Some((2, false))
+        );
+        let Ok(Claim::Item(b2)) = c.claim().await else {
+            panic!("no claim")
+        };
+        let known =
+            b2.1.unwrap_or_else(|| panic!("the stored document is known"));
+        assert_eq!(
+            (known.sha256.as_str(), known.etag.as_deref()),
+            (sha.as_str(), Some("\"1\""))
+        );
+        let mut heir = open(&db, "c").await;
+        assert_eq!(heir.start("S", &[]).await.ok(), Some((2, true)));
+        let states = heir.states().await.unwrap_or_default();
+        assert_eq!(states, vec![("queued".to_string(), 1)]);
+        for f in [a, b, c, heir] {
+            f.close().await;
+        }
+    }
+}
