@@ -400,14 +400,18 @@ impl Engine {
         if let Some(pb) = &self.progress {
             let s = &self.summary;
             let secs = self.started.elapsed().as_secs_f64().max(0.001);
+            // A shared frontier's queue is the database's: see `gongkai stats`.
+            let queued = match &self.shared {
+                Some(_) => String::new(),
+                None => format!(" | queued {}", self.frontier.len()),
+            };
             pb.set_message(format!(
-                "pages {} | documents {} (new {}, changed {}) | errors {} | queued {} | {:.1} req/s",
+                "pages {} | documents {} (new {}, changed {}) | errors {}{queued} | {:.1} req/s",
                 s.pages,
                 s.new + s.changed + s.unchanged,
                 s.new,
                 s.changed,
                 s.failed,
-                self.frontier.len(),
                 s.requests as f64 / secs
             ));
         }
