@@ -984,6 +984,12 @@ async fn two_workers_share_one_crawl(db: &str) {
     let gaps: Vec<Duration> = hits.windows(2).map(|w| w[1].at - w[0].at).collect();
     let min_gap = *gaps.iter().min().unwrap();
     assert!(min_gap >= DELAY, "requests {min_gap:?} apart: {gaps:?}");
+    eprintln!(
+        "two workers: {} requests ({} and {} events), smallest gap {min_gap:?}",
+        hits.len(),
+        a.events.len(),
+        b.events.len()
+    );
     // Each worker keeps the files it downloaded; together, every document.
     let mut files = stored_files(dirs[0].path());
     files.extend(stored_files(dirs[1].path()));
