@@ -440,6 +440,61 @@ fn extract_output_survives_sigkill() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// `-o` naming something that is not a regular file is written in place:
+/// `extract -o /dev/null` once renamed its temporary file over `/dev/null`
+/// (as root, leaving a regular file there that later readers of /dev/null
+/// got junk from). A FIFO and a symbolic link stand in for the device here.
+#[test]
+fn extract_output_to_a_fifo_or_symlink_is_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipping: mkfifo is unavailable");
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(&fifo).unwrap())
+    };
+    let status = Command::new(BIN)
+        .arg("extract")
+        .arg(sample("seed_changzhi_2022_final.txt"))
+        .arg("-o")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    // Checked first: had the FIFO been replaced, the reader would wait forever.
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    let text = reader.join().unwrap();
+    assert_eq!(text.lines().count(), 1, "one record through the FIFO");
+
+    let target = dir.path().join("records.jsonl");
+    std::fs::write(&target, "previous\n").unwrap();
+    let link = dir.path().join("link.jsonl");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let status = Command::new(BIN)
+        .arg("extract")
+        .arg(sample("seed_changzhi_2022_final.txt"))
+        .arg("-o")
+        .arg(&link)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert!(text.starts_with("{\"") && text.ends_with("}\n"));
+    assert_eq!(text.lines().count(), 1);
+}
+
 /// Deep nesting once aborted the process (a recursive walk overflowed the
 /// stack on 50,000 nested tables) or hung it (html5ever is quadratic in the
 /// depth: 200,000 nested `<div>`s took minutes). Now: refused quickly as

@@ -408,9 +408,12 @@ impl Drop for AbortOnDrop {
 
 /// An output file being written: a temporary file in the same directory,
 /// renamed over the destination by [`Output::commit`] (removed if dropped
-/// uncommitted).
+/// uncommitted). A destination that exists and is not a regular file (a
+/// device such as `/dev/null`, a FIFO, a symbolic link) is written in place:
+/// renaming over it would replace it.
 struct Output {
-    tmp: PathBuf,
+    /// The temporary file, or `None` when writing in place.
+    tmp: Option<PathBuf>,
     dest: PathBuf,
     file: std::fs::File,
     done: bool,
@@ -418,6 +421,19 @@ struct Output {
 
 impl Output {
     fn create(dest: &std::path::Path) -> Result<Output> {
+        if std::fs::symlink_metadata(dest).is_ok_and(|m| !m.file_type().is_file()) {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(dest)
+                .with_context(|| format!("opening {}", dest.display()))?;
+            return Ok(Output {
+                tmp: None,
+                dest: dest.to_path_buf(),
+                file,
+                done: false,
+            });
+        }
         let dir = match dest.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -431,7 +447,7 @@ impl Output {
         let file = std::fs::File::create(&tmp)
             .with_context(|| format!("creating {} (for {})", tmp.display(), dest.display()))?;
         Ok(Output {
-            tmp,
+            tmp: Some(tmp),
             dest: dest.to_path_buf(),
             file,
             done: false,
@@ -440,12 +456,15 @@ impl Output {
 
     /// Flushes to disk and renames into place.
     fn commit(mut self) -> Result<()> {
+        let Some(tmp) = self.tmp.clone() else {
+            self.done = true;
+            return Ok(());
+        };
         self.file
             .sync_all()
-            .with_context(|| format!("writing {}", self.tmp.display()))?;
-        std::fs::rename(&self.tmp, &self.dest).with_context(|| {
-            format!("renaming {} to {}", self.tmp.display(), self.dest.display())
-        })?;
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &self.dest)
+            .with_context(|| format!("renaming {} to {}", tmp.display(), self.dest.display()))?;
         self.done = true;
         Ok(())
     }
@@ -453,8 +472,8 @@ impl Output {
 
 impl Drop for Output {
     fn drop(&mut self) {
-        if !self.done {
-            let _ = std::fs::remove_file(&self.tmp);
+        if let (false, Some(tmp)) = (self.done, &self.tmp) {
+            let _ = std::fs::remove_file(tmp);
         }
     }
 }
