@@ -285,12 +285,27 @@ fn shanghai_sfj_2026_unit_with_true_findings() {
     );
 }
 
+/// "注:本部门2024年无“三公”经费和机关运行经费预算，故本表为空表。" under a
+/// 三公 table that prints 47.91 万元: the table prints amounts, so it is not
+/// empty.
 #[test]
 fn shanghai_wanli_2024() {
-    check(
+    let Some(r) = check(
         "raw/govbudgetchecker/上海市普陀区人民政府万里街道办事处24年预算.pdf",
         SHANGHAI,
         &[],
+    ) else {
+        return;
+    };
+    let three = r.tables.iter().find(|t| t.kind == "budget_three_public");
+    let three = three.unwrap_or_else(|| panic!("no 三公 table"));
+    assert!(!three.empty);
+    assert_eq!(
+        three.rows[0]
+            .values
+            .get("total")
+            .map(|v| v.normalize().to_string()),
+        Some("479100".to_string())
     );
 }
 

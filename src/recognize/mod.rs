@@ -287,10 +287,6 @@ impl<'a> Walker<'a> {
                 || common.notes.is_match(&line)
                 || line.starts_with("续表")
                 || line == "(续)";
-            // An empty-table marker counts only right under the table.
-            if open.text_since == 0 && common.empty_markers.is_match(&line) {
-                open.reader.empty_marker = true;
-            }
             if !furniture {
                 open.text_since += 1;
             }
@@ -459,8 +455,12 @@ impl<'a> Walker<'a> {
                 rows.sort_by_key(|(b, _)| *b);
             }
             table.rows = rows.into_iter().map(|(_, r)| r).collect();
-            let has_values = table.rows.iter().any(|r| !r.values.is_empty());
-            table.empty = table.empty || open.reader.empty_marker || !has_values;
+            // Empty only when no amount is printed: an empty-table marker
+            // under a table that prints amounts (万里街道 2024: "故本表为空表"
+            // under a 三公 row of 47.91 万元) does not empty it. (A row of a
+            // text rendering whose amounts could not be placed is noted
+            // after this and makes its table non-empty there.)
+            table.empty = !table.rows.iter().any(|r| !r.values.is_empty());
             // Columns that never hold a value and have no header are slivers.
             table.columns.retain(|c| {
                 !c.key.starts_with("col")
