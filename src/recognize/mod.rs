@@ -547,6 +547,11 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &PatternSet) -> D
                 }
             }
         }
+        // A table's caption ("2019年政府采购预算表") is no document title.
+        let titles = Walker::new(patterns);
+        if titles.match_title(&squashed).is_some() || titles.match_title(&squash(line)).is_some() {
+            continue;
+        }
         if let Some(c) = title_re.captures(&squashed) {
             let whole = c.get(0).map_or("", |m| m.as_str());
             meta.year = c.get(1).and_then(|m| m.as_str().parse().ok());
@@ -731,6 +736,24 @@ mod tests {
         let decoded =
             crate::decode::text::decode(text.as_bytes(), None).unwrap_or_else(|e| panic!("{e}"));
         recognize(&decoded, &patterns).1
+    }
+
+    #[test]
+    fn a_table_caption_is_never_the_document_title() {
+        let patterns = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
+        let meta = |text: &str| {
+            let decoded = crate::decode::text::decode(text.as_bytes(), None)
+                .unwrap_or_else(|e| panic!("{e}"));
+            recognize(&decoded, &patterns).0
+        };
+        // A tables-only document: its first caption reads like a title.
+        let tables = "公开12表\n2019年政府采购预算表\n单位：万元\n项目\t金额\n合计\t12.00\n";
+        let m = meta(tables);
+        assert_eq!(m.title, None);
+        assert_eq!(m.year, Some(2019));
+        // The real title, when printed, is still taken.
+        let m = meta(&format!("江苏省政协办公厅2019年度部门预算\n{tables}"));
+        assert_eq!(m.title.as_deref(), Some("江苏省政协办公厅2019年度部门预算"));
     }
 
     #[test]
