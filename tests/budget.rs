@@ -285,12 +285,27 @@ fn shanghai_sfj_2026_unit_with_true_findings() {
     );
 }
 
+/// "注:本部门2024年无“三公”经费和机关运行经费预算，故本表为空表。" under a
+/// 三公 table that prints 47.91 万元: the table prints amounts, so it is not
+/// empty.
 #[test]
 fn shanghai_wanli_2024() {
-    check(
+    let Some(r) = check(
         "raw/govbudgetchecker/上海市普陀区人民政府万里街道办事处24年预算.pdf",
         SHANGHAI,
         &[],
+    ) else {
+        return;
+    };
+    let three = r.tables.iter().find(|t| t.kind == "budget_three_public");
+    let three = three.unwrap_or_else(|| panic!("no 三公 table"));
+    assert!(!three.empty);
+    assert_eq!(
+        three.rows[0]
+            .values
+            .get("total")
+            .map(|v| v.normalize().to_string()),
+        Some("479100".to_string())
     );
 }
 
@@ -361,13 +376,19 @@ fn shanghai_2023_with_performance_targets() {
 
 // ---- Jiangsu provincial (tables-only PDFs) ---------------------------------
 
+/// A tables-only PDF: no document title (its first line is the caption of
+/// 公开12表, "2019年政府采购预算表", not the title).
 #[test]
 fn jiangsu_npc_office_2019_tables() {
-    check(
+    let Some(r) = check(
         "raw/open-budget-jiangsu/江苏省人大办公厅/江苏省人大常委会办公厅2019年部门预算公开表.pdf",
         JIANGSU,
         &[],
-    );
+    ) else {
+        return;
+    };
+    assert_eq!(r.document.title, None);
+    assert_eq!(r.document.year, Some(2019));
 }
 
 #[test]
@@ -683,6 +704,51 @@ fn shanghai_collapsed_text_unit_budget() {
     // 政府性基金: 3,380,000 could be basic or project in every row.
     let fund = row(&r, "budget_government_fund", "2120803");
     assert!(fund.note.is_some() && fund.values.len() == 1, "{fund:?}");
+    three_public_of_the_collapsed_text(&r);
+}
+
+/// The 三公 table of the 石泉路街道 text: its three-level header, read line
+/// by line, gives the columns of the Shanghai PDFs in their order; its one
+/// row "8.53 1.53 7 7 386.02" (7 columns, 2 blanks dropped) is the table's
+/// unlabelled total row, as in the PDFs. 合计 = 出国 + 接待 + 用车 and
+/// 用车 = 购置 + 运行 place 8.53, the first 7 (用车小计) and 386.02; 1.53
+/// may be 出国 or 接待 and the second 7 购置 or 运行 (the narrative's
+/// 公务接待费1.53万元 and 运行费7万元 are not used to place amounts).
+fn three_public_of_the_collapsed_text(r: &Record) {
+    let table = r
+        .tables
+        .iter()
+        .find(|t| t.kind == "budget_three_public")
+        .unwrap_or_else(|| panic!("no 三公 table"));
+    assert!(!table.empty, "it prints amounts");
+    let keys: Vec<&str> = table.columns.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "total",
+            "outbound",
+            "reception",
+            "vehicle_total",
+            "vehicle_purchase",
+            "vehicle_operation",
+            "operating_expenses"
+        ]
+    );
+    let [row] = &table.rows[..] else {
+        panic!("{:?}", table.rows)
+    };
+    assert_eq!((row.code.as_deref(), row.name.as_deref()), (None, None));
+    assert_eq!(table.amount_unit, Some(AmountUnit::TenThousandYuan));
+    assert_eq!(value(row, "total").as_deref(), Some("85300"));
+    assert_eq!(value(row, "vehicle_total").as_deref(), Some("70000"));
+    assert_eq!(value(row, "operating_expenses").as_deref(), Some("3860200"));
+    assert_eq!(row.values.len(), 3, "{:?}", row.values);
+    let note = row.note.as_deref().unwrap_or("");
+    assert!(
+        note.contains("1.53 is outbound or reception")
+            && note.contains("7 is vehicle_operation or vehicle_purchase"),
+        "{note}"
+    );
 }
 
 /// The 重庆市交通委员会 2018 budget narrative (text and its HTML fragment):

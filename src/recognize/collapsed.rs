@@ -3,9 +3,12 @@
 //! under a header "合计 基本支出 项目支出"). The lines after a table title
 //! are rebuilt into a grid: the header lines give the value columns (each
 //! heading the table pattern knows, in printed order), each row line its
-//! label and amounts. Which column an amount belongs to is decided by what
-//! the template knows: the amounts in printed order, the table's column
-//! identities (合计 = 基本支出 + 项目支出) and a leading 合计 column. An
+//! label and amounts. A multi-level header linearized line by line (the
+//! 三公 table's) takes the column order of the template layout it names
+//! completely (`layouts` of the pattern). Which column an amount belongs to
+//! is decided by what the template knows: the amounts in printed order, the
+//! table's column identities (合计 = 基本支出 + 项目支出, within rounding)
+//! and a leading 合计 column. An
 //! amount whose column stays ambiguous is placed nowhere and the row gets
 //! a note saying so.
 
@@ -21,6 +24,8 @@ use super::pattern::{AnyOf, Common, PatternSet, TablePattern};
 
 /// The key of a code heading (科目编码, 类, 款, 项) among the headings.
 const LABEL: &str = "#";
+/// The key of a total word heading (合计, 小计) under a group heading.
+const SUBTOTAL: &str = "=";
 /// Longest header heading tried, in characters.
 const MAX_HEADING_CHARS: usize = 16;
 /// Most header lines before the first row.
@@ -212,23 +217,31 @@ impl Building {
             return;
         }
         let text: String = self.header.iter().map(|(h, _, _)| h.as_str()).collect();
-        let (headings, uncovered) = headings(&text, pattern, &patterns.common);
+        let layout = layout_columns(&text, pattern, &patterns.common);
+        let (headings, uncovered) = headings(&text, pattern, &patterns.common, false);
         // Side words and the 类/款/项 of a split code are no columns; any other
         // text no heading covers means the header was not understood and its
         // order cannot place amounts.
-        let unknown: String = uncovered
-            .replace("本年", "")
-            .replace("收入", "")
-            .replace("支出", "")
-            .chars()
-            .filter(|c| !"类款项".contains(*c))
-            .collect();
+        let unknown: String = if layout.is_some() {
+            String::new()
+        } else {
+            uncovered
+                .replace("本年", "")
+                .replace("收入", "")
+                .replace("支出", "")
+                .chars()
+                .filter(|c| !"类款项".contains(*c))
+                .collect()
+        };
         let sides = if pattern.sides.is_empty() {
             vec![None]
         } else {
             pattern.sides.iter().map(|s| Some(*s)).collect()
         };
-        let columns = split_sides(&headings, sides.len());
+        let columns = match layout {
+            Some(columns) => vec![columns],
+            None => split_sides(&headings, sides.len()),
+        };
         let width: usize = columns.iter().map(|c| c.len() + 2).sum();
         let mut header_rows = vec![Vec::with_capacity(width), Vec::with_capacity(width)];
         for (s, cols) in columns.iter().enumerate() {
@@ -397,10 +410,16 @@ fn is_amount(token: &str) -> bool {
 /// the fewest and longest headings), with the text no heading covers.
 /// A name heading (项目) has an empty key: it marks where a side's columns
 /// start; a code heading has the key [`LABEL`].
+///
+/// With `subtotals`, a piece that is a total word (合计, 小计: the `total`
+/// line of `common.toml`) and no heading of the pattern is taken as a
+/// sub-heading with the key [`SUBTOTAL`] (the total column of the group
+/// heading above it in a multi-level header).
 fn headings(
     text: &str,
     pattern: &TablePattern,
     common: &Common,
+    subtotals: bool,
 ) -> (Vec<(String, String)>, String) {
     let chars: Vec<char> = text.chars().collect();
     let n = chars.len();
@@ -423,6 +442,7 @@ fn headings(
                 .find(|c| c.matches(&piece) && whole(&c.header))
                 .map(|c| c.key.clone())
                 .or_else(|| whole(&r.name).then(String::new))
+                .or_else(|| (subtotals && is_total_word(&piece, common)).then(|| SUBTOTAL.into()))
                 .or_else(|| {
                     (piece.chars().count() >= 2
                         && [&r.code, &r.code_class, &r.code_section, &r.code_item]
@@ -465,6 +485,62 @@ fn headings(
         }
     }
     (out, uncovered)
+}
+
+/// A total word (合计, 小计, 总计): the names of the common `total` line.
+fn is_total_word(text: &str, common: &Common) -> bool {
+    common
+        .lines
+        .iter()
+        .any(|l| l.id == "total" && l.names.is_match(text))
+}
+
+/// The value columns of a multi-level header linearized line by line (the
+/// 三公 table: "“三公”经费预算数 / 机关运行经费预算数 / 合计 因公出国(境)费
+/// 公务接待费 公务用车购置及运行费 / 小计 购置费 运行费"), whose reading
+/// order is not the columns' order: the layout of the pattern (its keys in
+/// printed order) that the header names completely — every layout key named
+/// by a heading, every other heading a total word (the 合计 or 小计 column
+/// of the group above it), no text left uncovered. Of several, the one with
+/// the most columns. Each column keeps the heading that named it.
+fn layout_columns(
+    text: &str,
+    pattern: &TablePattern,
+    common: &Common,
+) -> Option<Vec<(String, String)>> {
+    if pattern.layouts.is_empty() || !pattern.sides.is_empty() {
+        return None;
+    }
+    let (headings, uncovered) = headings(text, pattern, common, true);
+    if !uncovered.is_empty() {
+        return None;
+    }
+    let values: Vec<&(String, String)> = headings
+        .iter()
+        .filter(|(k, _)| !k.is_empty() && k != LABEL)
+        .collect();
+    let layout = pattern
+        .layouts
+        .iter()
+        .filter(|layout| {
+            layout.iter().all(|k| values.iter().any(|(v, _)| v == k))
+                && values
+                    .iter()
+                    .all(|(k, t)| layout.contains(k) || is_total_word(t, common))
+        })
+        .max_by_key(|layout| layout.len())?;
+    Some(
+        layout
+            .iter()
+            .filter_map(|k| {
+                let named = || values.iter().filter(|(v, _)| v == k);
+                named()
+                    .find(|(_, t)| !is_total_word(t, common))
+                    .or_else(|| named().next())
+                    .map(|h| (*h).clone())
+            })
+            .collect(),
+    )
 }
 
 /// The headings of each side: a two-sided table prints the income side's
@@ -543,12 +619,13 @@ type Placement = Vec<usize>;
 const MAX_PARTIAL_SUMS: usize = 10_000;
 
 /// Every order-keeping placement of `amounts` (in printed order) into the
-/// columns `keys` that satisfies the column identities (an absent column
-/// is zero) and puts the first amount under a leading 合计.
+/// columns `keys` that satisfies the column identities within rounding (an
+/// absent column is zero) and puts the first amount under a leading 合计.
+/// Rows of every table go through it, a one-row table's total row too.
 fn candidates(amounts: &[String], keys: &[&str], identities: &[Identity]) -> Vec<Placement> {
-    let values: Vec<Decimal> = amounts
+    let values: Vec<(Decimal, Decimal)> = amounts
         .iter()
-        .map(|a| parse_amount(a).unwrap_or_default())
+        .map(|a| (parse_amount(a).unwrap_or_default(), half_unit(a)))
         .collect();
     if amounts.len() > keys.len() {
         return Vec::new();
@@ -563,25 +640,45 @@ fn candidates(amounts: &[String], keys: &[&str], identities: &[Identity]) -> Vec
             let applies = keys.contains(&id.total.as_str())
                 && id.requires.iter().all(|r| keys.contains(&r.as_str()))
                 && id.parts.iter().any(|p| keys.contains(&p.as_str()));
-            !applies
-                || value_of(&id.total, keys, slots, &values)
-                    == id
-                        .parts
-                        .iter()
-                        .map(|p| value_of(p, keys, slots, &values))
-                        .sum::<Decimal>()
+            if !applies {
+                return true;
+            }
+            // Within rounding: each printed term may be off by half a unit
+            // of its last printed digit (as the checks allow).
+            let (total, mut tolerance) = value_of(&id.total, keys, slots, &values);
+            let mut sum = Decimal::ZERO;
+            for p in &id.parts {
+                let (v, t) = value_of(p, keys, slots, &values);
+                sum += v;
+                tolerance += t;
+            }
+            (total - sum).abs() <= tolerance
         })
     });
     all
 }
 
-/// The amount a placement puts under column `key` (zero when none).
-fn value_of(key: &str, keys: &[&str], slots: &[usize], values: &[Decimal]) -> Decimal {
+/// The amount a placement puts under column `key` and half a unit of its
+/// last printed digit (both zero when none).
+fn value_of(
+    key: &str,
+    keys: &[&str],
+    slots: &[usize],
+    values: &[(Decimal, Decimal)],
+) -> (Decimal, Decimal) {
     keys.iter()
         .position(|k| *k == key)
         .and_then(|c| slots.iter().position(|s| *s == c))
         .and_then(|a| values.get(a).copied())
         .unwrap_or_default()
+}
+
+/// Half a unit of the last printed digit of an amount ("8.53" → 0.005).
+fn half_unit(printed: &str) -> Decimal {
+    let decimals = printed.split_once('.').map_or(0, |(_, f)| {
+        f.chars().take_while(char::is_ascii_digit).count()
+    });
+    Decimal::new(5, decimals as u32 + 1)
 }
 
 /// The column of each amount that every remaining candidate agrees on, and
@@ -874,6 +971,119 @@ mod tests {
         assert_eq!(texts[2], ["2080501", "行政单位离退休", "2,301,360", "", ""]);
         assert_eq!(notes.len(), 1);
         assert!(notes[0].2.contains("basic or project"), "{notes:?}");
+    }
+
+    /// The 三公 header of the Shanghai template, linearized line by line
+    /// (the 机关运行经费 heading wrapped, its last character on the next line).
+    const THREE_PUBLIC: &str = "2026年单位“三公”经费和机关运行经费预算表\n编制单位：某单位 单位:万元\n\
+        “三公”经费预算数\n机关运行经费预算\n数合计 因公出国(境)费 公务接待费公务用车购置及运行费\n小计 购置费 运行费\n";
+
+    fn three_public_keys(patterns: &PatternSet) -> (usize, Vec<String>) {
+        let p = patterns
+            .tables
+            .iter()
+            .position(|t| t.kind == "budget_three_public")
+            .unwrap_or_else(|| panic!("no budget_three_public pattern"));
+        let keys = patterns.tables[p].layouts[0].clone();
+        (p, keys)
+    }
+
+    #[test]
+    fn a_linearized_multi_level_header_takes_its_template_layout() {
+        let patterns = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
+        let (p, _) = three_public_keys(&patterns);
+        let pattern = &patterns.tables[p];
+        let keys = |text: &str| {
+            layout_columns(&squash(text), pattern, &patterns.common)
+                .map(|c| c.into_iter().map(|(k, _)| k).collect::<Vec<_>>())
+        };
+        let shanghai = "“三公”经费预算数机关运行经费预算数合计 因公出国(境)费 公务接待费公务用车购置及运行费小计 购置费 运行费";
+        assert_eq!(
+            keys(shanghai).as_deref(),
+            Some(
+                &[
+                    "total",
+                    "outbound",
+                    "reception",
+                    "vehicle_total",
+                    "vehicle_purchase",
+                    "vehicle_operation",
+                    "operating_expenses"
+                ]
+                .map(String::from)[..]
+            )
+        );
+        let jiangsu = "合计 “三公”经费 会议费 培训费 小计 因公出国(境)费 公务用车购置及运行维护费 公务接待费 小计 公务用车购置费 公务用车运行维护费";
+        assert_eq!(
+            keys(jiangsu).map(|k| k.len()),
+            Some(9),
+            "{:?}",
+            keys(jiangsu)
+        );
+        // Text no heading covers, or a layout key not named: no layout.
+        assert_eq!(keys(&shanghai.replace("小计", "其他费用小计")), None);
+        assert_eq!(keys(&shanghai.replace("机关运行经费预算数", "")), None);
+    }
+
+    /// The grid row rebuilt from a one-row 三公 table and its note.
+    fn three_public_row(amounts: &str) -> (Vec<String>, Vec<String>, Vec<RowNote>) {
+        let (blocks, notes) = kinds_and_grids(&format!("{THREE_PUBLIC}{amounts}\n"));
+        let grid = blocks
+            .iter()
+            .find_map(|b| match b {
+                Block::Grid(g) => Some(g),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no grid: {blocks:?}"));
+        let texts = |r: usize| grid.rows[r].iter().map(|c| c.text.clone()).collect();
+        (texts(0), texts(1), notes)
+    }
+
+    #[test]
+    fn a_one_row_table_places_what_the_identities_settle_and_notes_the_rest() {
+        // 石泉路街道 2026: 7 columns, 5 amounts. 8.53 = 1.53 + 7 (合计 =
+        // 出国 + 接待 + 用车) and 7 = 7 (小计 = 购置 + 运行) leave 1.53 出国 or
+        // 接待 and the second 7 购置 or 运行.
+        let (header, row, notes) = three_public_row("8.53 1.53 7 7 386.02");
+        assert_eq!(
+            header,
+            [
+                "科目编码",
+                "科目名称",
+                "“三公”经费预算数",
+                "因公出国(境)费",
+                "公务接待费",
+                "公务用车购置及运行费",
+                "购置费",
+                "运行费",
+                "机关运行经费预算数"
+            ]
+        );
+        assert_eq!(row, ["", "", "8.53", "", "", "7", "", "", "386.02"]);
+        assert_eq!(notes.len(), 1);
+        let (kind, label, note) = &notes[0];
+        assert_eq!((kind.as_str(), label.as_str()), ("budget_three_public", ""));
+        assert!(
+            note.contains("1.53 is outbound or reception")
+                && note.contains("7 is vehicle_operation or vehicle_purchase"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn a_one_row_table_with_a_single_consistent_assignment_is_placed_whole() {
+        // 10 = 2 + 3 + 5 and 5 = 1 + 4: only 机关运行经费 is blank.
+        let (_, row, notes) = three_public_row("10 2 3 5 1 4");
+        assert_eq!(row, ["", "", "10", "2", "3", "5", "1", "4", ""]);
+        assert!(notes.is_empty(), "{notes:?}");
+        // Within rounding: 10.01 万元 over parts adding up to 10.00 (four
+        // printed terms of 0.005 each allow 0.02).
+        let (_, row, notes) = three_public_row("10.01 2.00 3.00 5.00 1.00 4.00");
+        assert_eq!(
+            row,
+            ["", "", "10.01", "2.00", "3.00", "5.00", "1.00", "4.00", ""]
+        );
+        assert!(notes.is_empty(), "{notes:?}");
     }
 
     #[test]

@@ -54,19 +54,37 @@ pub fn recognize(decoded: &Decoded, patterns: &PatternSet) -> (DocumentMeta, Vec
     }
     walker.finish();
     for (kind, label, note) in notes {
+        // A row whose amounts are noted prints amounts: its table is not empty.
         let row = walker
             .tables
             .iter_mut()
             .filter(|t| t.kind == kind)
-            .flat_map(|t| t.rows.iter_mut())
-            .find(|r| {
-                let name = squash(r.name.as_deref().unwrap_or(""));
-                r.note.is_none()
-                    && (name == label
-                        || format!("{}{name}", r.code.as_deref().unwrap_or("")) == label)
+            .find_map(|t| {
+                let r = t.rows.iter_mut().position(|r| {
+                    let name = squash(r.name.as_deref().unwrap_or(""));
+                    let full = format!("{}{name}", r.code.as_deref().unwrap_or(""));
+                    r.note.is_none() && (full == label || (!label.is_empty() && name == label))
+                })?;
+                t.empty = false;
+                t.rows.get_mut(r)
             });
         if let Some(row) = row {
             row.note = Some(note);
+        } else if label.is_empty() {
+            // An unlabelled row (a one-row table's total row) none of whose
+            // amounts could be placed has no cell to be read from: it is
+            // kept as a row with its note, and its table prints amounts.
+            let table = walker
+                .tables
+                .iter_mut()
+                .find(|t| t.kind == kind && t.rows.iter().all(|r| r.note.is_none()));
+            if let Some(table) = table {
+                table.rows.push(crate::record::Row {
+                    note: Some(note),
+                    ..Default::default()
+                });
+                table.empty = false;
+            }
         }
     }
     infer_amount_units(&mut walker.tables);
@@ -287,10 +305,6 @@ impl<'a> Walker<'a> {
                 || common.notes.is_match(&line)
                 || line.starts_with("续表")
                 || line == "(续)";
-            // An empty-table marker counts only right under the table.
-            if open.text_since == 0 && common.empty_markers.is_match(&line) {
-                open.reader.empty_marker = true;
-            }
             if !furniture {
                 open.text_since += 1;
             }
@@ -459,8 +473,12 @@ impl<'a> Walker<'a> {
                 rows.sort_by_key(|(b, _)| *b);
             }
             table.rows = rows.into_iter().map(|(_, r)| r).collect();
-            let has_values = table.rows.iter().any(|r| !r.values.is_empty());
-            table.empty = table.empty || open.reader.empty_marker || !has_values;
+            // Empty only when no amount is printed: an empty-table marker
+            // under a table that prints amounts (万里街道 2024: "故本表为空表"
+            // under a 三公 row of 47.91 万元) does not empty it. (A row of a
+            // text rendering whose amounts could not be placed is noted
+            // after this and makes its table non-empty there.)
+            table.empty = !table.rows.iter().any(|r| !r.values.is_empty());
             // Columns that never hold a value and have no header are slivers.
             table.columns.retain(|c| {
                 !c.key.starts_with("col")
@@ -528,6 +546,11 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &PatternSet) -> D
                     squashed = joined;
                 }
             }
+        }
+        // A table's caption ("2019年政府采购预算表") is no document title.
+        let titles = Walker::new(patterns);
+        if titles.match_title(&squashed).is_some() || titles.match_title(&squash(line)).is_some() {
+            continue;
         }
         if let Some(c) = title_re.captures(&squashed) {
             let whole = c.get(0).map_or("", |m| m.as_str());
@@ -706,6 +729,82 @@ mod tests {
         ] {
             assert!(is_unit_name(unit, common), "{unit}");
         }
+    }
+
+    fn recognize_text(text: &str) -> Vec<Table> {
+        let patterns = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
+        let decoded =
+            crate::decode::text::decode(text.as_bytes(), None).unwrap_or_else(|e| panic!("{e}"));
+        recognize(&decoded, &patterns).1
+    }
+
+    #[test]
+    fn a_table_caption_is_never_the_document_title() {
+        let patterns = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
+        let meta = |text: &str| {
+            let decoded = crate::decode::text::decode(text.as_bytes(), None)
+                .unwrap_or_else(|e| panic!("{e}"));
+            recognize(&decoded, &patterns).0
+        };
+        // A tables-only document: its first caption reads like a title.
+        let tables = "公开12表\n2019年政府采购预算表\n单位：万元\n项目\t金额\n合计\t12.00\n";
+        let m = meta(tables);
+        assert_eq!(m.title, None);
+        assert_eq!(m.year, Some(2019));
+        // The real title, when printed, is still taken.
+        let m = meta(&format!("江苏省政协办公厅2019年度部门预算\n{tables}"));
+        assert_eq!(m.title.as_deref(), Some("江苏省政协办公厅2019年度部门预算"));
+    }
+
+    #[test]
+    fn a_table_is_empty_only_when_it_prints_no_amount() {
+        // The marker under a table that prints amounts (万里街道 2024) does
+        // not empty it; under a table without amounts it agrees.
+        let title =
+            "部门“三公”经费和机关运行经费预算表\n单位:万元\n“三公”经费预算数\t机关运行经费预算数\n";
+        let marker = "注:本部门无“三公”经费和机关运行经费预算，故本表为空表。\n";
+        let tables = recognize_text(&format!("{title}47.91\t443.18\n{marker}"));
+        assert_eq!(tables.len(), 1);
+        assert!(!tables[0].empty, "{:?}", tables[0]);
+        assert_eq!(tables[0].rows[0].values.len(), 2);
+        let tables = recognize_text(&format!("{title}\t\n{marker}"));
+        assert!(tables.iter().all(|t| t.empty), "{tables:?}");
+    }
+
+    #[test]
+    fn an_unlabelled_row_of_a_collapsed_table_is_kept_even_when_nothing_is_placed() {
+        let header = "2026年单位“三公”经费和机关运行经费预算表\n单位:万元\n“三公”经费预算数\n机关运行经费预算\n\
+            数合计 因公出国(境)费 公务接待费公务用车购置及运行费\n小计 购置费 运行费\n";
+        // Placed in part: the one (total) row, unlabelled as in the PDFs.
+        let tables = recognize_text(&format!("{header}8.53 1.53 7 7 386.02\n"));
+        let [table] = &tables[..] else {
+            panic!("{tables:?}")
+        };
+        assert!(!table.empty);
+        let [row] = &table.rows[..] else {
+            panic!("{:?}", table.rows)
+        };
+        assert_eq!((row.code.as_deref(), row.name.as_deref()), (None, None));
+        assert_eq!(
+            row.values.get("total").copied(),
+            Some(Decimal::new(85_300, 0))
+        );
+        assert!(row.note.as_deref().is_some_and(|n| n.contains("1.53")));
+        // 10 over parts that can never add up to it: nothing placed, the
+        // row kept with its note, the table not empty.
+        let tables = recognize_text(&format!("{header}10 2 100\n"));
+        let [table] = &tables[..] else {
+            panic!("{tables:?}")
+        };
+        assert!(!table.empty);
+        let [row] = &table.rows[..] else {
+            panic!("{:?}", table.rows)
+        };
+        assert!(row.values.is_empty());
+        assert!(
+            row.note.as_deref().is_some_and(|n| n.contains("10 2 100")),
+            "{row:?}"
+        );
     }
 
     fn table(kind: &str, unit: Option<AmountUnit>, amounts: &[i64]) -> Table {

@@ -178,6 +178,10 @@ pub struct TablePattern {
     pub groups: Vec<Group>,
     /// Named lines of this table (tried before the common ones).
     pub lines: Vec<LineRule>,
+    /// Printed orders of the value columns (keys, left to right) of this
+    /// kind's templates, for a multi-level header whose text was linearized
+    /// line by line (its reading order is not the columns' order).
+    pub layouts: Vec<Vec<String>>,
 }
 
 /// Column roles that identify a row.
@@ -305,6 +309,14 @@ struct RawTable {
     groups: Vec<RawGroup>,
     #[serde(default)]
     lines: Vec<RawLine>,
+    #[serde(default)]
+    layouts: Vec<RawLayout>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLayout {
+    keys: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -555,7 +567,22 @@ fn compile_table(file: &str, raw: RawTable) -> Result<TablePattern> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    let mut layouts = Vec::with_capacity(raw.layouts.len());
+    for layout in raw.layouts {
+        if let Some(k) = layout
+            .keys
+            .iter()
+            .find(|k| !columns.iter().any(|c: &ColumnRule| c.key == **k))
+        {
+            return Err(Error::new(
+                ErrorKind::Pattern,
+                format!("patterns/{file}: `layouts.keys`: {k:?} is no column key of this kind"),
+            ));
+        }
+        layouts.push(layout.keys);
+    }
     Ok(TablePattern {
+        layouts,
         groups,
         titles: c("titles", &raw.titles)?,
         count_rows: c("count_rows", &raw.count_rows)?,

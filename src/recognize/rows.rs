@@ -22,8 +22,6 @@ pub struct RowReader {
     /// The code of the previous row in each block (for split codes that
     /// leave the higher parts blank).
     prev_code: Vec<Option<String>>,
-    /// A declared-empty marker was met among the rows.
-    pub empty_marker: bool,
 }
 
 /// A read row with the block it came from.
@@ -63,12 +61,6 @@ impl RowReader {
                 continue;
             }
             if common.notes.is_match(&first) || row_is_marker(row, common) {
-                if row
-                    .iter()
-                    .any(|c| common.empty_markers.is_match(&squash(&c.text)))
-                {
-                    self.empty_marker = true;
-                }
                 continue;
             }
             let mut partials: Vec<Partial> = header
@@ -279,8 +271,6 @@ impl RowReader {
                 } else {
                     values.insert(key.clone(), to_yuan(v, unit));
                 }
-            } else if common.empty_markers.is_match(text) {
-                self.empty_marker = true;
             }
         }
         let side = block.side;
