@@ -532,6 +532,7 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &PatternSet) -> D
         })
         .take(DOCUMENT_HEAD_LINES)
         .collect();
+    let titles = Walker::new(patterns);
     for (i, line) in lines.iter().enumerate() {
         let mut squashed = squash(line);
         if squashed.contains("....") {
@@ -548,7 +549,6 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &PatternSet) -> D
             }
         }
         // A table's caption ("2019年政府采购预算表") is no document title.
-        let titles = Walker::new(patterns);
         if titles.match_title(&squashed).is_some() || titles.match_title(&squash(line)).is_some() {
             continue;
         }
