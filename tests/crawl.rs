@@ -288,16 +288,7 @@ impl Run {
     fn by_url(&self, fx: &Fixture) -> BTreeMap<String, Value> {
         self.events
             .iter()
-            .map(|e| {
-                (
-                    e["url"]
-                        .as_str()
-                        .unwrap()
-                        .trim_start_matches(&fx.base)
-                        .to_string(),
-                    e.clone(),
-                )
-            })
+            .map(|e| (url_path(e, fx), e.clone()))
             .collect()
     }
 }
@@ -588,11 +579,7 @@ async fn a_killed_crawl_resumes_to_the_same_store() {
     );
     // Nothing reported before the kill was downloaded again.
     for e in &seen_before_kill {
-        let path = e["url"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches(&fx.base)
-            .to_string();
+        let path = url_path(e, &fx);
         if e["event"] == "new" {
             assert_eq!(fx.count(&path), 1, "{path} downloaded again after the kill");
         }
@@ -894,17 +881,22 @@ fn requests_by_path(hits: &[Hit]) -> BTreeMap<String, usize> {
     n
 }
 
+/// The URL of an event, without the fixture's origin.
+fn url_path(e: &Value, fx: &Fixture) -> String {
+    e["url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches(&fx.base)
+        .to_string()
+}
+
 /// Each event as (URL path, event, reason), sorted.
 fn outcomes(events: &[Value], fx: &Fixture) -> Vec<(String, String, String)> {
     let mut v: Vec<_> = events
         .iter()
         .map(|e| {
             (
-                e["url"]
-                    .as_str()
-                    .unwrap()
-                    .trim_start_matches(&fx.base)
-                    .to_string(),
+                url_path(e, fx),
                 e["event"].as_str().unwrap().to_string(),
                 e["reason"].as_str().unwrap_or("").replace(&fx.base, "BASE"),
             )
