@@ -16,6 +16,7 @@ pub mod rules;
 
 use rust_decimal::Decimal;
 
+use crate::normalize::half_unit as half_unit_of;
 use crate::record::{AmountUnit, Flag, Level, Location, Record, Row, Severity, Side, Table};
 
 pub use rules::CheckSet;
@@ -98,15 +99,8 @@ fn half_unit(row: &Row, column: &str, unit: Option<AmountUnit>) -> Decimal {
     if row.counts.iter().any(|c| c == column) {
         return Decimal::ZERO;
     }
-    let decimals = row
-        .printed
-        .get(column)
-        .and_then(|p| p.split_once('.'))
-        .map_or(0, |(_, f)| {
-            f.chars().take_while(char::is_ascii_digit).count()
-        });
-    let factor = unit.unwrap_or(AmountUnit::Yuan).factor();
-    Decimal::new(5, decimals as u32 + 1) * factor
+    let printed = row.printed.get(column).map_or("", String::as_str);
+    half_unit_of(printed) * unit.unwrap_or(AmountUnit::Yuan).factor()
 }
 
 fn row_label(row: &Row) -> String {

@@ -12,6 +12,7 @@
 
 use rust_decimal::Decimal;
 
+use crate::normalize::half_unit;
 use crate::recognize::PatternSet;
 use crate::record::{Flag, Location, NarrativeFact, Record, Severity};
 
@@ -33,7 +34,6 @@ fn half_unit_of_printed(printed: &str) -> Decimal {
         .skip_while(|c| !c.is_ascii_digit())
         .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
         .collect();
-    let decimals = number.split_once('.').map_or(0, |(_, f)| f.len()) as u32;
     let factor = if printed.contains('亿') {
         Decimal::from(100_000_000)
     } else if printed.contains('万') {
@@ -43,7 +43,7 @@ fn half_unit_of_printed(printed: &str) -> Decimal {
     } else {
         Decimal::ONE
     };
-    Decimal::new(5, decimals + 1) * factor
+    half_unit(&number) * factor
 }
 
 /// Half a unit of the last printed digit of a percentage.

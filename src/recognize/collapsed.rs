@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 
 use crate::decode::normal::squash;
 use crate::model::{Block, Grid, GridCell, TextLine};
-use crate::normalize::parse_amount;
+use crate::normalize::{half_unit, parse_amount};
 
 use super::header::strip_enumeration;
 use super::pattern::{AnyOf, Common, PatternSet, TablePattern};
@@ -671,14 +671,6 @@ fn value_of(
         .and_then(|c| slots.iter().position(|s| *s == c))
         .and_then(|a| values.get(a).copied())
         .unwrap_or_default()
-}
-
-/// Half a unit of the last printed digit of an amount ("8.53" → 0.005).
-fn half_unit(printed: &str) -> Decimal {
-    let decimals = printed.split_once('.').map_or(0, |(_, f)| {
-        f.chars().take_while(char::is_ascii_digit).count()
-    });
-    Decimal::new(5, decimals as u32 + 1)
 }
 
 /// The column of each amount that every remaining candidate agrees on, and
