@@ -318,20 +318,13 @@ fn work_queue(
             "{worker}: {orphans} jobs claimed under this name by a stopped worker queued again"
         );
     }
-    let heartbeat = {
-        let (store, worker) = (store.clone(), worker.clone());
-        runtime.spawn(async move {
-            let mut tick = tokio::time::interval(lease / 3);
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                if let Err(e) = queue::renew(&store, &worker, lease).await {
-                    tracing::warn!("{worker}: renewing leases: {e}");
-                }
-            }
+    let _heartbeat = {
+        let (store, name) = (store.clone(), worker.clone());
+        gongkai::store::heartbeat(runtime.handle(), lease, worker.clone(), move || {
+            let (store, name) = (store.clone(), name.clone());
+            async move { queue::renew(&store, &name, lease).await }
         })
     };
-    let _heartbeat = AbortOnDrop(heartbeat);
     let threads = pool.current_num_threads().max(1);
     let mut done = 0usize;
     loop {
@@ -395,15 +388,6 @@ fn work_queue(
     }
     tracing::info!("{worker}: queue empty after {done} jobs");
     Ok(())
-}
-
-/// Stops a background task when dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 /// An output file being written: a temporary file in the same directory,

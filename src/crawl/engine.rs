@@ -228,7 +228,18 @@ pub async fn run(
     });
     let settings_shared = settings.shared.is_some();
     // A shared crawl's claims are renewed while this worker lives.
-    let heartbeat = engine_heartbeat(&shared);
+    let heartbeat = shared.clone().map(|f| {
+        let name = f.worker().to_string();
+        crate::store::heartbeat(
+            &tokio::runtime::Handle::current(),
+            f.lease(),
+            name,
+            move || {
+                let f = f.clone();
+                async move { f.renew().await }
+            },
+        )
+    });
     let mut engine = Engine {
         retry_budget: settings.retry_budget,
         settings,
@@ -249,9 +260,7 @@ pub async fn run(
         started,
     };
     let result = engine.run_loop(out).await;
-    if let Some(h) = heartbeat {
-        h.abort();
-    }
+    drop(heartbeat);
     if let Some(f) = &engine.shared {
         f.close().await;
     }
@@ -503,7 +512,7 @@ impl Engine {
                 log.outcome = "not_modified".into();
                 // The fetcher reports NotModified only for a known document
                 // (an unasked 304 is a failure there); stay total anyway.
-                let Some(mut known) = known else {
+                let Some(known) = known else {
                     return self
                         .fail(&item, "http_304_unasked".into(), &mut log, out)
                         .await;
@@ -513,14 +522,11 @@ impl Engine {
                     if !f.unchanged(&item, &log.outcome, rest).await? {
                         lost(&item);
                     }
-                    // The content is in the shared store; this directory has
-                    // it only if this worker downloaded it.
-                    if !self.store.dir().join(&known.path).is_file() {
-                        known.path.clear();
-                    }
                 }
                 let mut ev = self.store.not_modified(&item, &known, &log)?;
-                if known.path.is_empty() {
+                // A shared crawl's content is in the database; this directory
+                // has it only if this worker downloaded it.
+                if !self.store.dir().join(&known.path).is_file() {
                     ev.path = None;
                 }
                 self.emit(&ev, out);
@@ -780,20 +786,6 @@ fn lost(item: &Item) {
         "{}: this worker's claim had expired; another worker took it over",
         item.url
     );
-}
-
-/// Renews a shared crawl's claims every third of the lease while the crawl runs.
-fn engine_heartbeat(shared: &Option<shared::Frontier>) -> Option<tokio::task::JoinHandle<()>> {
-    let f = shared.clone()?;
-    Some(tokio::spawn(async move {
-        let every = f.lease() / 3;
-        loop {
-            tokio::time::sleep(every).await;
-            if let Err(e) = f.renew().await {
-                tracing::warn!("renewing the claims of {}: {e}", f.worker());
-            }
-        }
-    }))
 }
 
 struct Extraction {

@@ -35,7 +35,7 @@ use super::frontier::{host_key, Hint, Item};
 use super::sources::Source;
 use super::store::Known;
 use super::EventKind;
-use crate::store::{now_rfc3339, queue, Backend, Result, Store, StoreError};
+use crate::store::{millis, now_rfc3339, queue, Backend, Result, Store, StoreError};
 
 /// Claims of one URL (its workers died holding it) before it is given up.
 pub const MAX_CLAIMS: i64 = 3;
@@ -69,10 +69,6 @@ pub fn fingerprint(sources: &[Source]) -> String {
         h.update(format!("{s:?}\n").as_bytes());
     }
     hex::encode(h.finalize())
-}
-
-fn ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
 }
 
 fn item_of(r: &sqlx::any::AnyRow) -> std::result::Result<Option<Item>, sqlx::Error> {
@@ -152,7 +148,7 @@ impl Frontier {
     /// the start URLs. Returns (run, joined).
     pub async fn start(&mut self, sources: &str, seeds: &[Item]) -> Result<(i64, bool)> {
         let backend = self.backend();
-        let mut tx = self.store.pool().begin_with(backend.begin()).await?;
+        let mut tx = self.store.begin().await?;
         if backend == Backend::Postgres {
             // Workers starting at once decide one after the other.
             sqlx::query("LOCK TABLE crawl_runs IN EXCLUSIVE MODE")
@@ -225,7 +221,7 @@ impl Frontier {
     pub async fn claim(&self) -> Result<Claim> {
         let backend = self.backend();
         let now = backend.now_ms();
-        let mut tx = self.store.pool().begin_with(backend.begin()).await?;
+        let mut tx = self.store.begin().await?;
         // URLs whose workers died on every claim are given up.
         sqlx::query(AssertSqlSafe(format!(
             "UPDATE frontier SET state = 'done', lease_until = NULL,
@@ -260,14 +256,26 @@ impl Frontier {
             });
         };
         let id: i64 = row.try_get("id")?;
+        let Some(item) = item_of(&row)? else {
+            // A row this build cannot parse: done, so the run can end.
+            sqlx::query(
+                "UPDATE frontier SET state = 'done', outcome = 'failed: unparsable URL', lease_until = NULL
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(Claim::Wait);
+        };
         let host: String = row.try_get("host")?;
-        let lease = ms(self.lease);
+        let lease = millis(self.lease);
         sqlx::query(AssertSqlSafe(format!(
             "UPDATE hosts SET next_allowed_at = {now} + $1, worker = $2 WHERE host = $3"
         )))
         .bind(lease)
         .bind(self.worker.clone())
-        .bind(host.clone())
+        .bind(host)
         .execute(&mut *tx)
         .await?;
         sqlx::query(AssertSqlSafe(format!(
@@ -279,27 +287,16 @@ impl Frontier {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        let item = item_of(&row)?;
-        let known = match &item {
-            Some(it) => known(&mut tx, &it.url).await?,
-            None => None,
-        };
+        let known = known(&mut tx, &item.url).await?;
         tx.commit().await?;
-        Ok(match item {
-            Some(it) => Claim::Item(Box::new((it, known))),
-            // A row this build cannot parse: done, so the run can end.
-            None => {
-                self.release(id, &host, "failed: unparsable URL").await?;
-                Claim::Wait
-            }
-        })
+        Ok(Claim::Item(Box::new((item, known))))
     }
 
     /// Renews the leases of every URL (and host) this worker holds.
     pub async fn renew(&self) -> Result<u64> {
         let now = self.backend().now_ms();
-        let lease = ms(self.lease);
-        let mut tx = self.store.pool().begin_with(self.backend().begin()).await?;
+        let lease = millis(self.lease);
+        let mut tx = self.store.begin().await?;
         let n = sqlx::query(AssertSqlSafe(format!(
             "UPDATE frontier SET lease_until = {now} + $1 WHERE worker = $2 AND state = 'claimed'"
         )))
@@ -319,20 +316,6 @@ impl Frontier {
         Ok(n)
     }
 
-    async fn release(&self, id: i64, host: &str, outcome: &str) -> Result<()> {
-        let mut tx = self.store.pool().begin_with(self.backend().begin()).await?;
-        sqlx::query(
-            "UPDATE frontier SET state = 'done', outcome = $1, lease_until = NULL WHERE id = $2",
-        )
-        .bind(outcome.to_string())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        self.free_host(&mut tx, host, Duration::ZERO).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Frees `host` if this worker holds it: the next request to it waits
     /// `delay` from now.
     async fn free_host(
@@ -345,7 +328,7 @@ impl Frontier {
         sqlx::query(AssertSqlSafe(format!(
             "UPDATE hosts SET next_allowed_at = {now} + $1, worker = NULL WHERE worker = $2 AND host = $3"
         )))
-        .bind(ms(delay))
+        .bind(millis(delay))
         .bind(self.worker.clone())
         .bind(host.to_string())
         .execute(&mut *tx)
@@ -363,7 +346,7 @@ impl Frontier {
         outcome: &str,
         host_delay: Duration,
     ) -> Result<bool> {
-        let mut tx = self.store.pool().begin_with(self.backend().begin()).await?;
+        let mut tx = self.store.begin().await?;
         let held = self
             .finish_in(&mut tx, item, links, outcome, host_delay)
             .await?;
@@ -404,14 +387,14 @@ impl Frontier {
         host_delay: Duration,
     ) -> Result<bool> {
         let now = self.backend().now_ms();
-        let mut tx = self.store.pool().begin_with(self.backend().begin()).await?;
+        let mut tx = self.store.begin().await?;
         let n = sqlx::query(AssertSqlSafe(format!(
             "UPDATE frontier SET state = 'queued', worker = NULL, lease_until = NULL, claims = 0,
                  attempts = $1, not_before = {now} + $2, outcome = $3
              WHERE url = $4 AND worker = $5 AND state = 'claimed'"
         )))
         .bind(i64::from(item.attempts))
-        .bind(ms(wait))
+        .bind(millis(wait))
         .bind(outcome.to_string())
         .bind(item.url.as_str().to_string())
         .bind(self.worker.clone())
@@ -438,7 +421,7 @@ impl Frontier {
         host_delay: Duration,
     ) -> Result<(EventKind, bool)> {
         let now = now_rfc3339();
-        let mut tx = self.store.pool().begin_with(self.backend().begin()).await?;
+        let mut tx = self.store.begin().await?;
         let url = item.url.as_str().to_string();
         let prior: Option<String> = sqlx::query("SELECT sha256 FROM crawled WHERE url = $1")
             .bind(url.clone())
@@ -485,7 +468,7 @@ impl Frontier {
         outcome: &str,
         host_delay: Duration,
     ) -> Result<bool> {
-        let mut tx = self.store.pool().begin_with(self.backend().begin()).await?;
+        let mut tx = self.store.begin().await?;
         sqlx::query("UPDATE crawled SET last_seen = $1 WHERE url = $2")
             .bind(now_rfc3339())
             .bind(item.url.as_str().to_string())
@@ -516,14 +499,7 @@ impl Frontier {
 
     /// URLs in the frontier by state.
     pub async fn states(&self) -> Result<Vec<(String, i64)>> {
-        let rows =
-            sqlx::query("SELECT state, COUNT(*) FROM frontier GROUP BY state ORDER BY state")
-                .fetch_all(self.store.pool())
-                .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?)
+        crate::store::count_by_state(&self.store, "frontier").await
     }
 
     /// Closes the connections.

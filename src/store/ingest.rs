@@ -217,7 +217,7 @@ pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Resu
     let json = serde_json::to_string(record)
         .map_err(|e| StoreError::Other(format!("{}: {e}", record.source.path)))?;
     let doc = &record.document;
-    let mut tx = pool.begin_with(backend.begin()).await?;
+    let mut tx = store.begin().await?;
     let id: i64 = sqlx::query(
         "INSERT INTO documents (sha256, source, bytes, format, engine, pages, unit, region, year, kind,
              scope, title, error_kind, error_message, tool_version, patterns_hash, extracted_at, record)

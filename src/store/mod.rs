@@ -145,9 +145,50 @@ impl Store {
         self.backend
     }
 
+    /// Opens a write transaction (on SQLite it takes the write lock at once,
+    /// so concurrent writers wait for each other instead of failing).
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(self.pool.begin_with(self.backend.begin()).await?)
+    }
+
     /// Closes every connection (SQLite checkpoints its WAL).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// Renews leases every third of `lease` by calling `renew`, on `runtime`,
+/// until the returned guard is dropped: a worker holds its claims (queue jobs,
+/// crawl URLs) for as long as it lives, however long one piece of work takes.
+pub fn heartbeat<F, Fut>(
+    runtime: &tokio::runtime::Handle,
+    lease: std::time::Duration,
+    worker: String,
+    renew: F,
+) -> Heartbeat
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<u64>> + Send,
+{
+    Heartbeat(runtime.spawn(async move {
+        let mut tick = tokio::time::interval(lease / 3);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = renew().await {
+                tracing::warn!("{worker}: renewing leases: {e}");
+            }
+        }
+    }))
+}
+
+/// Stops a [`heartbeat`] when dropped.
+#[derive(Debug)]
+pub struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -160,6 +201,25 @@ pub fn shown(db: &str) -> String {
         }
         _ => db.to_string(),
     }
+}
+
+/// Rows of `table` (one with a `state` column: `jobs`, `frontier`) by state.
+pub(crate) async fn count_by_state(store: &Store, table: &str) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT state, COUNT(*) FROM {table} GROUP BY state ORDER BY state"
+    )))
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Ok((sqlx::Row::try_get(r, 0)?, sqlx::Row::try_get(r, 1)?)))
+        .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?)
+}
+
+/// A duration in milliseconds, for binding against the database's clock
+/// ([`Backend::now_ms`]); absurdly long ones are capped far from overflow.
+pub(crate) fn millis(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
 }
 
 /// Now, RFC 3339 in UTC.

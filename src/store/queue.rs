@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use sqlx::{AnyConnection, AssertSqlSafe, Row as _};
 
-use super::{now_rfc3339, Result, Store};
+use super::{millis, now_rfc3339, Result, Store};
 use crate::extract::sha256_hex;
 
 /// Claims of one job before it is given up as failed.
@@ -49,7 +49,7 @@ pub struct Job {
 pub async fn enqueue(store: &Store, docs: &[(String, Vec<u8>)]) -> Result<u64> {
     let mut added = 0;
     for chunk in docs.chunks(64) {
-        let mut tx = store.pool().begin_with(store.backend().begin()).await?;
+        let mut tx = store.begin().await?;
         for (path, bytes) in chunk {
             let sha = sha256_hex(bytes);
             store_blob(&mut tx, &sha, bytes).await?;
@@ -125,11 +125,6 @@ pub async fn requeue(store: &Store, done: bool) -> Result<u64> {
         .rows_affected())
 }
 
-/// Milliseconds of a lease, for binding.
-fn lease_ms(lease: Duration) -> i64 {
-    i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 4)
-}
-
 /// Claims up to `n` jobs for `worker`, holding them for `lease`.
 pub async fn claim(store: &Store, worker: &str, n: usize, lease: Duration) -> Result<Vec<Job>> {
     let now = store.backend().now_ms();
@@ -154,7 +149,7 @@ pub async fn claim(store: &Store, worker: &str, n: usize, lease: Duration) -> Re
     );
     let rows = sqlx::query(AssertSqlSafe(sql))
         .bind(worker.to_string())
-        .bind(lease_ms(lease))
+        .bind(millis(lease))
         .bind(i64::try_from(n).unwrap_or(i64::MAX))
         .fetch_all(store.pool())
         .await?;
@@ -181,7 +176,7 @@ pub async fn renew(store: &Store, worker: &str, lease: Duration) -> Result<u64> 
         store.backend().now_ms()
     );
     Ok(sqlx::query(AssertSqlSafe(sql))
-        .bind(lease_ms(lease))
+        .bind(millis(lease))
         .bind(worker.to_string())
         .execute(store.pool())
         .await?
@@ -243,13 +238,7 @@ pub async fn finish(
 
 /// Jobs by state.
 pub async fn states(store: &Store) -> Result<Vec<(String, i64)>> {
-    let rows = sqlx::query("SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state")
-        .fetch_all(store.pool())
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?)
+    super::count_by_state(store, "jobs").await
 }
 
 /// A worker name: host name and process id.

@@ -206,24 +206,18 @@ pub async fn stats(store: &Store, patterns: &PatternSet) -> Result<Stats> {
         .fetch_optional(pool)
         .await?
     {
-        Some(r) => {
-            let mut frontier = BTreeMap::new();
-            for f in sqlx::query("SELECT state, COUNT(*) FROM frontier GROUP BY state")
-                .fetch_all(pool)
+        Some(r) => Some(CrawlRun {
+            run: r.try_get(0)?,
+            state: r.try_get(1)?,
+            frontier: super::count_by_state(store, "frontier")
                 .await?
-            {
-                frontier.insert(f.try_get(0)?, f.try_get(1)?);
-            }
-            Some(CrawlRun {
-                run: r.try_get(0)?,
-                state: r.try_get(1)?,
-                frontier,
-                documents: sqlx::query("SELECT COUNT(*) FROM crawled")
-                    .fetch_one(pool)
-                    .await?
-                    .try_get(0)?,
-            })
-        }
+                .into_iter()
+                .collect(),
+            documents: sqlx::query("SELECT COUNT(*) FROM crawled")
+                .fetch_one(pool)
+                .await?
+                .try_get(0)?,
+        }),
         None => None,
     };
     Ok(Stats {
