@@ -449,7 +449,8 @@ impl<'a> Walker<'a> {
             amount_unit: p.amount_unit,
             amount_unit_inferred: false,
             pages: vec![grid.page],
-            empty: p.empty_marker,
+            // Decided when the table closes, by its amounts.
+            empty: false,
             columns,
             rows: Vec::new(),
         };
@@ -731,21 +732,16 @@ mod tests {
         }
     }
 
-    fn recognize_text(text: &str) -> Vec<Table> {
+    fn recognize_text(text: &str) -> (DocumentMeta, Vec<Table>) {
         let patterns = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
         let decoded =
             crate::decode::text::decode(text.as_bytes(), None).unwrap_or_else(|e| panic!("{e}"));
-        recognize(&decoded, &patterns).1
+        recognize(&decoded, &patterns)
     }
 
     #[test]
     fn a_table_caption_is_never_the_document_title() {
-        let patterns = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
-        let meta = |text: &str| {
-            let decoded = crate::decode::text::decode(text.as_bytes(), None)
-                .unwrap_or_else(|e| panic!("{e}"));
-            recognize(&decoded, &patterns).0
-        };
+        let meta = |text: &str| recognize_text(text).0;
         // A tables-only document: its first caption reads like a title.
         let tables = "公开12表\n2019年政府采购预算表\n单位：万元\n项目\t金额\n合计\t12.00\n";
         let m = meta(tables);
@@ -763,11 +759,11 @@ mod tests {
         let title =
             "部门“三公”经费和机关运行经费预算表\n单位:万元\n“三公”经费预算数\t机关运行经费预算数\n";
         let marker = "注:本部门无“三公”经费和机关运行经费预算，故本表为空表。\n";
-        let tables = recognize_text(&format!("{title}47.91\t443.18\n{marker}"));
+        let (_, tables) = recognize_text(&format!("{title}47.91\t443.18\n{marker}"));
         assert_eq!(tables.len(), 1);
         assert!(!tables[0].empty, "{:?}", tables[0]);
         assert_eq!(tables[0].rows[0].values.len(), 2);
-        let tables = recognize_text(&format!("{title}\t\n{marker}"));
+        let (_, tables) = recognize_text(&format!("{title}\t\n{marker}"));
         assert!(tables.iter().all(|t| t.empty), "{tables:?}");
     }
 
@@ -776,7 +772,7 @@ mod tests {
         let header = "2026年单位“三公”经费和机关运行经费预算表\n单位:万元\n“三公”经费预算数\n机关运行经费预算\n\
             数合计 因公出国(境)费 公务接待费公务用车购置及运行费\n小计 购置费 运行费\n";
         // Placed in part: the one (total) row, unlabelled as in the PDFs.
-        let tables = recognize_text(&format!("{header}8.53 1.53 7 7 386.02\n"));
+        let (_, tables) = recognize_text(&format!("{header}8.53 1.53 7 7 386.02\n"));
         let [table] = &tables[..] else {
             panic!("{tables:?}")
         };
@@ -792,7 +788,7 @@ mod tests {
         assert!(row.note.as_deref().is_some_and(|n| n.contains("1.53")));
         // 10 over parts that can never add up to it: nothing placed, the
         // row kept with its note, the table not empty.
-        let tables = recognize_text(&format!("{header}10 2 100\n"));
+        let (_, tables) = recognize_text(&format!("{header}10 2 100\n"));
         let [table] = &tables[..] else {
             panic!("{tables:?}")
         };
