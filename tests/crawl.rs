@@ -906,6 +906,16 @@ fn outcomes(events: &[Value], fx: &Fixture) -> Vec<(String, String, String)> {
     v
 }
 
+/// What one crawler alone does (with `delay`), on a portal of its own: the
+/// reference a shared crawl is compared with.
+async fn crawl_alone(delay: &str) -> (Fixture, tempfile::TempDir, Run) {
+    let fx = Fixture::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = crawl(args(&fx, dir.path(), delay, &[])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (fx, dir, run)
+}
+
 /// Two workers started at once on `db` crawl the portal together: together
 /// they make exactly the requests one crawler makes alone (each URL fetched
 /// by one worker; robots.txt once per worker), report each URL once, and the
@@ -913,11 +923,7 @@ fn outcomes(events: &[Value], fx: &Fixture) -> Vec<(String, String, String)> {
 /// A second shared run asks conditionally for what either worker stored.
 async fn two_workers_share_one_crawl(db: &str) {
     const DELAY: Duration = Duration::from_millis(250);
-    // What one crawler alone does, on a portal of its own.
-    let alone = Fixture::start().await;
-    let alone_dir = tempfile::tempdir().unwrap();
-    let single = crawl(args(&alone, alone_dir.path(), "0.25", &[])).await;
-    assert_eq!(single.code, 0, "{}", single.stderr);
+    let (alone, alone_dir, single) = crawl_alone("0.25").await;
 
     let fx = Fixture::start().await;
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
@@ -1048,10 +1054,7 @@ async fn two_workers_share_one_crawl_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_shared_worker_is_taken_over() {
     const LEASE: Duration = Duration::from_secs(3);
-    let alone = Fixture::start().await;
-    let alone_dir = tempfile::tempdir().unwrap();
-    let single = crawl(args(&alone, alone_dir.path(), "0.05", &[])).await;
-    assert_eq!(single.code, 0, "{}", single.stderr);
+    let (alone, _alone_dir, single) = crawl_alone("0.05").await;
 
     let fx = Fixture::start().await;
     let state = tempfile::tempdir().unwrap();

@@ -454,18 +454,21 @@ fn extract_output_to_a_fifo_or_symlink_is_written_in_place() {
         eprintln!("skipping: mkfifo is unavailable");
         return;
     }
+    let extract_to = |dest: &Path| {
+        let status = Command::new(BIN)
+            .arg("extract")
+            .arg(sample("seed_changzhi_2022_final.txt"))
+            .arg("-o")
+            .arg(dest)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(0));
+    };
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read_to_string(&fifo).unwrap())
     };
-    let status = Command::new(BIN)
-        .arg("extract")
-        .arg(sample("seed_changzhi_2022_final.txt"))
-        .arg("-o")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
+    extract_to(&fifo);
     // Checked first: had the FIFO been replaced, the reader would wait forever.
     assert!(std::fs::symlink_metadata(&fifo)
         .unwrap()
@@ -478,14 +481,7 @@ fn extract_output_to_a_fifo_or_symlink_is_written_in_place() {
     std::fs::write(&target, "previous\n").unwrap();
     let link = dir.path().join("link.jsonl");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    let status = Command::new(BIN)
-        .arg("extract")
-        .arg(sample("seed_changzhi_2022_final.txt"))
-        .arg("-o")
-        .arg(&link)
-        .status()
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
+    extract_to(&link);
     assert!(std::fs::symlink_metadata(&link)
         .unwrap()
         .file_type()
