@@ -13,8 +13,9 @@ use std::path::PathBuf;
 use criterion::{criterion_group, criterion_main, Criterion};
 use gongkai::decode::pdf;
 use gongkai::model::Decoded;
-use gongkai::recognize::{self, PatternSet};
-use gongkai::settings::Limits;
+use gongkai::recognize;
+use gongkai::settings::{Limits, PdfOptions};
+use gongkai::Extractor;
 
 /// The sample PDFs: two read by pdf-extract, one by the pdftotext fallback
 /// (a font with a predefined CMap and no ToUnicode map).
@@ -33,11 +34,12 @@ fn sample(name: &str) -> Vec<u8> {
 
 fn hot_paths(c: &mut Criterion) {
     let limits = Limits::default();
-    let patterns = PatternSet::bundled().expect("bundled patterns");
+    let extractor = Extractor::bundled().expect("bundled patterns");
+    let patterns = extractor.patterns();
     for name in SAMPLES {
         let bytes = sample(name);
         // Without poppler the fallback sample cannot be read: nothing to time.
-        let Ok(read) = pdf::pages(&bytes, &limits) else {
+        let Ok(read) = pdf::pages(&bytes, &limits, &PdfOptions::default()) else {
             eprintln!("{name}: not decodable here (is pdftotext installed?), skipped");
             continue;
         };
@@ -45,22 +47,23 @@ fn hot_paths(c: &mut Criterion) {
         let mut group = c.benchmark_group(name);
         group.sample_size(10);
         group.bench_function("decode_glyphs", |b| {
-            b.iter(|| pdf::pages(&bytes, &limits).expect("decodes"))
+            b.iter(|| pdf::pages(&bytes, &limits, &PdfOptions::default()).expect("decodes"))
         });
         group.bench_function("layout", |b| {
             b.iter(|| pages.iter().flat_map(gongkai::layout::page_blocks).count())
         });
-        let decoded: Decoded = pdf::decode(&bytes, &limits).expect("decodes");
+        let decoded: Decoded =
+            pdf::decode(&bytes, &limits, &PdfOptions::default()).expect("decodes");
         group.bench_function("recognize", |b| {
-            b.iter(|| recognize::recognize(&decoded, &patterns))
+            b.iter(|| recognize::recognize(&decoded, &patterns.tables))
         });
-        let record = gongkai::extract::extract_bytes(&bytes, name, None, &patterns, &limits);
+        let record = extractor.extract_bytes(&bytes, name, None);
         assert!(
             !record.tables.is_empty(),
             "{name}: no table recognized, the bench would measure nothing"
         );
         group.bench_function("checks", |b| {
-            b.iter(|| gongkai::check::run(&record, &patterns.checks, &patterns))
+            b.iter(|| gongkai::check::run(&record, &patterns.checks, &patterns.families))
         });
         group.finish();
     }

@@ -1,5 +1,6 @@
 //! Development probe: extracts files with the patterns read from a directory
-//! at run time (no rebuild after a pattern edit) and prints, per document,
+//! at run time (default: the source tree's `patterns/`, so no rebuild after a
+//! pattern edit) and prints, per document,
 //! its kind, each table (kind, label, rows, columns) and the flags of
 //! severity warning or error.
 //!
@@ -7,9 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-use gongkai::recognize::PatternSet;
 use gongkai::record::Severity;
-use gongkai::settings::Limits;
+use gongkai::{Extractor, Patterns};
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,15 +25,16 @@ fn main() {
         json = true;
         args.remove(i);
     }
-    let patterns = match PatternSet::from_dir(&dir) {
+    let patterns = match Patterns::from_dir(&dir) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("patterns: {e}");
             std::process::exit(2);
         }
     };
+    let extractor = Extractor::new(patterns);
     for a in &args {
-        let record = gongkai::extract::extract_path(Path::new(a), &patterns, &Limits::default());
+        let record = extractor.extract_path(Path::new(a));
         if json {
             println!(
                 "{}",

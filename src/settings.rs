@@ -41,3 +41,39 @@ impl Default for Limits {
         }
     }
 }
+
+/// Where pdf-extract runs (see [`crate::decode::pdf::worker`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PdfIsolation {
+    /// In a thread of the calling process: panics are caught, but a runaway
+    /// decoder can only be abandoned, not killed (the library default).
+    #[default]
+    Thread,
+    /// In a child process running this executable, which must call
+    /// [`crate::decode::pdf::worker::serve`] when its first argument is
+    /// [`crate::decode::pdf::worker::WORKER_ARG`] (the `gongkai` binary
+    /// does): killed past the time limit, a crash costs one document.
+    Process(std::path::PathBuf),
+}
+
+/// The name under which the pdftotext fallback is looked up by default.
+pub const DEFAULT_PDFTOTEXT: &str = "pdftotext";
+
+/// How PDFs are decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PdfOptions {
+    /// Where pdf-extract runs.
+    pub isolation: PdfIsolation,
+    /// The `pdftotext` executable of the fallback engine (poppler), a name
+    /// looked up in `PATH` or a path; `None` disables the fallback.
+    pub pdftotext: Option<std::path::PathBuf>,
+}
+
+impl Default for PdfOptions {
+    fn default() -> Self {
+        PdfOptions {
+            isolation: PdfIsolation::Thread,
+            pdftotext: Some(DEFAULT_PDFTOTEXT.into()),
+        }
+    }
+}

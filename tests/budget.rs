@@ -6,9 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use gongkai::recognize::PatternSet;
 use gongkai::record::{AmountUnit, DocumentKind, Record, Severity};
-use gongkai::settings::Limits;
 
 fn corpus() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -21,8 +19,7 @@ fn corpus() -> Option<PathBuf> {
 }
 
 fn extract(path: &Path) -> Record {
-    let patterns = PatternSet::bundled().unwrap_or_else(|e| panic!("patterns: {e}"));
-    gongkai::extract::extract_path(path, &patterns, &Limits::default())
+    crate::util::extract(path)
 }
 
 /// The nine tables of the Shanghai template.

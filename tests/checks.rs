@@ -2,20 +2,12 @@
 //! nothing is flagged where a relation holds, and a change to any single
 //! amount is caught.
 
-mod util;
-
 use std::sync::OnceLock;
 
-use gongkai::recognize::PatternSet;
+use crate::util::*;
 use gongkai::record::{Record, Severity};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use util::*;
-
-fn patterns() -> &'static PatternSet {
-    static SET: OnceLock<PatternSet> = OnceLock::new();
-    SET.get_or_init(|| PatternSet::bundled().unwrap_or_else(|e| panic!("{e}")))
-}
 
 fn seed() -> Record {
     static SEED: OnceLock<Record> = OnceLock::new();
@@ -24,7 +16,7 @@ fn seed() -> Record {
 }
 
 fn rerun_checks(record: &Record) -> Vec<gongkai::record::Flag> {
-    gongkai::check::run(record, &patterns().checks, patterns())
+    gongkai::check::run(record, &patterns().checks, &patterns().families)
 }
 
 #[test]

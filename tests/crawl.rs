@@ -5,8 +5,6 @@
 //! document under two URLs, ETag / Last-Modified with 304s.
 //! Nothing here touches the network beyond 127.0.0.1.
 
-mod util;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
 use std::io::{BufRead, BufReader};
@@ -16,12 +14,12 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::util::{files_under, redirect};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use util::{files_under, redirect};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gongkai");
 
@@ -406,7 +404,7 @@ async fn crawls_politely_stores_once_and_reruns_incrementally() {
             let sha = e["sha256"].as_str().unwrap();
             assert!(p.starts_with(&format!("docs/{}/{sha}.", &sha[..2])), "{p}");
             let bytes = std::fs::read(dir.path().join(p)).unwrap();
-            assert_eq!(gongkai::extract::sha256_hex(&bytes), sha);
+            assert_eq!(gongkai::text::sha256_hex(&bytes), sha);
         }
     }
     assert_eq!(
@@ -611,7 +609,7 @@ fn assert_store_consistent(dir: &Path) {
     for (sha, path) in rows {
         let bytes = std::fs::read(dir.join(&path)).unwrap_or_else(|e| panic!("{path}: {e}"));
         assert_eq!(
-            gongkai::extract::sha256_hex(&bytes),
+            gongkai::text::sha256_hex(&bytes),
             sha,
             "{path} is incomplete"
         );
@@ -624,11 +622,7 @@ fn assert_store_consistent(dir: &Path) {
             .unwrap()
             .to_string_lossy()
             .into_owned();
-        assert_eq!(
-            gongkai::extract::sha256_hex(&bytes),
-            name,
-            "{f} is incomplete"
-        );
+        assert_eq!(gongkai::text::sha256_hex(&bytes), name, "{f} is incomplete");
     }
 }
 
@@ -804,7 +798,7 @@ async fn a_store_failure_stops_with_exit_1_and_the_next_run_resumes() {
     let dir = tempfile::tempdir().unwrap();
     // A file where the shard directory of the first PDF must go: the rename
     // into docs/ fails mid-run, as on a full or read-only disk.
-    let sha = gongkai::extract::sha256_hex(b"%PDF-1.4\n% budget 2023\n");
+    let sha = gongkai::text::sha256_hex(b"%PDF-1.4\n% budget 2023\n");
     std::fs::create_dir_all(dir.path().join("docs")).unwrap();
     let blocker = dir.path().join("docs").join(&sha[..2]);
     std::fs::write(&blocker, "in the way").unwrap();
@@ -1040,10 +1034,10 @@ async fn two_workers_share_one_crawl_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_share_one_crawl_on_postgres() {
-    let Some(admin) = util::pg::postgres_url() else {
+    let Some(admin) = crate::util::pg::postgres_url() else {
         return;
     };
-    let db = util::pg::PgDb::new(&admin, "crawl");
+    let db = crate::util::pg::PgDb::new(&admin, "crawl");
     two_workers_share_one_crawl(&db.url).await;
 }
 

@@ -3,18 +3,16 @@
 //! hosts, and URL paths that try to climb out (`../`, `%2e%2e`, `..%2f`).
 //! Nothing is fetched outside the scope, nothing is written outside the store.
 
-mod util;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
+use crate::util::{files_under, redirect};
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use util::{files_under, redirect};
 
 const BIN: &str = env!("CARGO_BIN_EXE_gongkai");
 
@@ -181,6 +179,6 @@ async fn hostile_links_and_redirects_stay_in_scope_and_in_the_store() {
         assert!(hash.chars().all(|c| c.is_ascii_hexdigit()), "{d}");
         assert_eq!(ext, "pdf", "{d}");
         let bytes = std::fs::read(outer.path().join(d)).unwrap();
-        assert_eq!(gongkai::extract::sha256_hex(&bytes), hash, "{d}");
+        assert_eq!(gongkai::text::sha256_hex(&bytes), hash, "{d}");
     }
 }

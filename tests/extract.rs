@@ -1,10 +1,8 @@
 //! `gongkai extract` on the seed in every rendering, against the golden record.
 
-mod util;
-
 use std::collections::BTreeMap;
 
-use util::*;
+use crate::util::*;
 
 #[test]
 fn seed_text_matches_golden() {
@@ -141,13 +139,7 @@ fn records_validate_against_the_schema() {
         assert!(errors.is_empty(), "{name}: {errors:?}");
     }
     // A failed record validates too.
-    let bad = gongkai::extract::extract_bytes(
-        b"",
-        "empty.pdf",
-        None,
-        &gongkai::recognize::PatternSet::bundled().unwrap_or_default(),
-        &Default::default(),
-    );
+    let bad = extractor().extract_bytes(b"", "empty.pdf", None);
     assert!(validator.is_valid(&serde_json::to_value(bad).unwrap_or_default()));
 }
 

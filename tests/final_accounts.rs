@@ -2,10 +2,8 @@
 //! tables found and each table's own totals equal the sum of its detail
 //! rows within rounding. Skips cleanly when `../shared` is absent.
 
-mod util;
-
+use crate::util::*;
 use gongkai::record::{Record, Severity};
-use util::*;
 
 const NINE: [&str; 9] = [
     "income_expenditure_summary",

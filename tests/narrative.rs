@@ -3,15 +3,12 @@
 //! narratives of other regions (skipped when `../shared` is absent).
 //!
 //! To rewrite the golden file after a reviewed change:
-//! `GONGKAI_BLESS=1 cargo test --test narrative`.
-
-mod util;
+//! `GONGKAI_BLESS=1 cargo test --test tests narrative`.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use gongkai::narrative;
-use gongkai::recognize::PatternSet;
 use gongkai::record::NarrativeFact;
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -20,7 +17,7 @@ const SEED: &str = "seed_changzhi_2022_final.txt";
 const GOLDEN: &str = "seed_changzhi_2022_final.narrative.json";
 
 fn seed_facts() -> Vec<NarrativeFact> {
-    let record = util::extract(&util::sample(SEED));
+    let record = crate::util::extract(&crate::util::sample(SEED));
     assert!(record.error.is_none(), "{:?}", record.error);
     record.narrative
 }
@@ -43,7 +40,7 @@ fn find<'a>(
 #[test]
 fn seed_narrative_matches_golden() {
     let got = seed_facts();
-    let path = util::sample(GOLDEN);
+    let path = crate::util::sample(GOLDEN);
     if std::env::var_os("GONGKAI_BLESS").is_some() {
         let text = serde_json::to_string_pretty(&got).unwrap_or_default();
         std::fs::write(&path, text + "\n").unwrap_or_else(|e| panic!("{e}"));
@@ -69,7 +66,7 @@ fn seed_narrative_matches_golden() {
 
 #[test]
 fn seed_html_rendering_gives_the_same_facts() {
-    let html = util::extract(&util::sample("d_wp_portrait_uming.html"));
+    let html = crate::util::extract(&crate::util::sample("d_wp_portrait_uming.html"));
     assert!(html.error.is_none(), "{:?}", html.error);
     let text = seed_facts();
     assert_eq!(html.narrative.len(), text.len());
@@ -225,7 +222,7 @@ fn seed_key_facts_by_hand() {
 
 /// Number tokens of the seed's 第三部分 (up to 第四部分), numbering and dates left out.
 fn seed_narrative_numbers() -> BTreeMap<String, usize> {
-    let text = std::fs::read_to_string(util::sample(SEED)).unwrap_or_default();
+    let text = std::fs::read_to_string(crate::util::sample(SEED)).unwrap_or_default();
     let token = Regex::new(r"\d[\d,]*(?:\.\d+)?").unwrap_or_else(|e| panic!("{e}"));
     let mut counts = BTreeMap::new();
     let mut inside = false;
@@ -234,7 +231,7 @@ fn seed_narrative_numbers() -> BTreeMap<String, usize> {
             continue; // the table of contents and the tables
         }
         let raw = raw.trim_start().strip_prefix("- ").unwrap_or(raw); // list bullets
-        let line = gongkai::decode::normal::squash(&gongkai::decode::normal::normalize(raw));
+        let line = gongkai::text::squash(&gongkai::text::normalize(raw));
         if line.starts_with("第三部分") {
             inside = true;
         } else if line.starts_with("第四部分") {
@@ -343,12 +340,12 @@ fn has(facts: &[NarrativeFact], fact: &str, amount: &str) -> bool {
 
 #[test]
 fn chongqing_budget_narrative() {
-    let Some(shared) = util::shared() else {
+    let Some(shared) = crate::util::shared() else {
         eprintln!("skipped: ../shared is absent");
         return;
     };
     let path = shared.join("corpus/text/cqjtw_2018_dept_budget_shuoming.txt");
-    let f = util::extract(&path).narrative;
+    let f = crate::util::extract(&path).narrative;
     for (fact, amount) in [
         ("general_budget_income_total", "3249703200.00"),
         ("general_budget_expenditure_total", "3249703200.00"),
@@ -378,7 +375,7 @@ fn chongqing_budget_narrative() {
 
 #[test]
 fn shanghai_final_account_narrative_from_pdftotext() {
-    let Some(shared) = util::shared() else {
+    let Some(shared) = crate::util::shared() else {
         eprintln!("skipped: ../shared is absent");
         return;
     };
@@ -395,8 +392,7 @@ fn shanghai_final_account_narrative_from_pdftotext() {
     };
     let text = String::from_utf8_lossy(&out.stdout);
     let blocks = gongkai::decode::text::blocks_from_text(&text);
-    let patterns = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
-    let f = narrative::facts(&blocks, &patterns.narrative);
+    let f = narrative::facts(&blocks, &crate::util::patterns().narrative);
     for (fact, amount) in [
         ("income_expenditure_total", "98593800.00"),
         ("income_expenditure_total_change", "10628500.00"),
@@ -433,12 +429,12 @@ fn shanghai_final_account_narrative_from_pdftotext() {
 
 #[test]
 fn shanghai_budget_compilation_notes() {
-    let Some(shared) = util::shared() else {
+    let Some(shared) = crate::util::shared() else {
         eprintln!("skipped: ../shared is absent");
         return;
     };
     let path = shared.join("corpus/text/shpt_shiquanlu_jiedao_2026_unit_budget.txt");
-    let f = util::extract(&path).narrative;
+    let f = crate::util::extract(&path).narrative;
     for (fact, amount) in [
         ("income_budget_total", "76306100.00"),
         ("expenditure_budget_total", "76306100.00"),
@@ -497,7 +493,7 @@ fn seed_pdf_renderings_give_the_same_narrative() {
         "d_wp_portrait_uming.pdf",
         "e_wp_landscape_uming.pdf",
     ] {
-        let record = util::extract(&util::sample(pdf));
+        let record = crate::util::extract(&crate::util::sample(pdf));
         assert!(record.error.is_none(), "{pdf}: {:?}", record.error);
         let got: Vec<_> = record
             .narrative

@@ -1,16 +1,14 @@
 //! PDF decoding on the bundled samples: every row of the seed's tables must
 //! come out as a grid row; broken inputs must give errors, never panics.
 
-mod util;
-
-use gongkai::decode::normal::{normalize, squash};
 use gongkai::model::{Block, Decoded};
-use gongkai::settings::Limits;
+use gongkai::settings::{Limits, PdfOptions};
+use gongkai::text::{normalize, squash};
 use gongkai::ErrorKind;
 
 fn decode_file(path: &str) -> gongkai::Result<Decoded> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
-    gongkai::decode::pdf::decode(&bytes, &Limits::default())
+    gongkai::decode::pdf::decode(&bytes, &Limits::default(), &PdfOptions::default())
 }
 
 /// One table of the seed: its label and its rows (cells squashed).
@@ -212,7 +210,8 @@ fn predefined_cmaps_fall_back_to_pdftotext() {
 fn broken_inputs_are_errors() {
     let bytes = std::fs::read("samples/d_wp_portrait_uming.pdf").unwrap();
     let limits = Limits::default();
-    let half = gongkai::decode::pdf::decode(&bytes[..bytes.len() / 2], &limits);
+    let half =
+        gongkai::decode::pdf::decode(&bytes[..bytes.len() / 2], &limits, &PdfOptions::default());
     // pdftotext may still read part of a truncated file; without it this is an error.
     if let Err(e) = &half {
         assert!(
@@ -226,10 +225,10 @@ fn broken_inputs_are_errors() {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
         random.push((x >> 16) as u8);
     }
-    let e = gongkai::decode::pdf::decode(&random, &limits).unwrap_err();
+    let e = gongkai::decode::pdf::decode(&random, &limits, &PdfOptions::default()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Truncated, "{e:?}");
-    assert!(gongkai::decode::pdf::decode(b"", &limits).is_err());
-    assert!(gongkai::decode::pdf::decode(b"%PDF-1.4\n", &limits).is_err());
+    assert!(gongkai::decode::pdf::decode(b"", &limits, &PdfOptions::default()).is_err());
+    assert!(gongkai::decode::pdf::decode(b"%PDF-1.4\n", &limits, &PdfOptions::default()).is_err());
 }
 
 #[test]
@@ -239,7 +238,7 @@ fn page_limit() {
         max_pages: 3,
         ..Limits::default()
     };
-    let e = gongkai::decode::pdf::decode(&bytes, &limits).unwrap_err();
+    let e = gongkai::decode::pdf::decode(&bytes, &limits, &PdfOptions::default()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::TooLarge);
 }
 
@@ -250,27 +249,58 @@ fn timeout_is_an_error() {
         timeout: std::time::Duration::ZERO,
         ..Limits::default()
     };
-    let e = gongkai::decode::pdf::decode(&bytes, &limits).unwrap_err();
+    let e = gongkai::decode::pdf::decode(&bytes, &limits, &PdfOptions::default()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Timeout, "{e:?}");
 }
 
 #[test]
 fn encrypted_with_a_password_is_an_error() {
-    let bytes = util::encrypted_pdf(
-        &util::sample("g_gbk_euc_h_noembed_notounicode.pdf"),
+    let bytes = crate::util::encrypted_pdf(
+        &crate::util::sample("g_gbk_euc_h_noembed_notounicode.pdf"),
         "secret",
     );
-    let e = gongkai::decode::pdf::decode(&bytes, &Limits::default()).unwrap_err();
+    let e = gongkai::decode::pdf::decode(&bytes, &Limits::default(), &PdfOptions::default())
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Encrypted, "{e:?}");
 }
 
 #[test]
 fn encrypted_with_an_empty_password_opens() {
-    let bytes = util::encrypted_pdf(&util::sample("d_wp_portrait_uming.pdf"), "");
-    let d = gongkai::decode::pdf::decode(&bytes, &Limits::default()).unwrap();
+    let bytes = crate::util::encrypted_pdf(&crate::util::sample("d_wp_portrait_uming.pdf"), "");
+    let d =
+        gongkai::decode::pdf::decode(&bytes, &Limits::default(), &PdfOptions::default()).unwrap();
     assert_eq!(d.engine, "pdf-extract");
     assert!(d
         .blocks
         .iter()
         .any(|b| matches!(b, Block::Grid(g) if g.rows.len() > 20)));
+}
+
+/// Without pdftotext (the fallback disabled), PDFs that pdf-extract cannot
+/// read give an error naming the cause.
+#[test]
+fn predefined_cmaps_without_pdftotext_are_errors() {
+    let without = PdfOptions {
+        pdftotext: None,
+        ..PdfOptions::default()
+    };
+    for path in [
+        "samples/f_unigb_ucs2_h_noembed_notounicode.pdf",
+        "samples/g_gbk_euc_h_noembed_notounicode.pdf",
+    ] {
+        let bytes = std::fs::read(path).unwrap();
+        let e = gongkai::decode::pdf::decode(&bytes, &Limits::default(), &without).unwrap_err();
+        assert!(
+            matches!(
+                e.kind,
+                ErrorKind::DecoderFailed | ErrorKind::UnsupportedEncoding
+            ),
+            "{path}: {e:?}"
+        );
+        assert!(e.message.contains("poppler-utils"), "{path}: {}", e.message);
+    }
+    // A readable PDF still decodes.
+    let bytes = std::fs::read("samples/d_wp_portrait_uming.pdf").unwrap();
+    let d = gongkai::decode::pdf::decode(&bytes, &Limits::default(), &without).unwrap();
+    assert_eq!(d.engine, "pdf-extract");
 }

@@ -2,15 +2,15 @@
 //! real binary, the crashers the fuzzers found (`tests/data/crashers/`),
 //! the decompression-bomb guards, and `extract -o` killed at random moments.
 
-mod util;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gongkai::recognize::PatternSet;
-use gongkai::settings::Limits;
+use gongkai::{Extractor, Patterns};
+
+use crate::util::{extractor, patterns};
+use gongkai::settings::{Limits, PdfOptions};
 use gongkai::ErrorKind;
 use serde_json::Value;
 
@@ -194,7 +194,7 @@ fn hostile_batch_through_the_binary() {
         ),
         ("06_page_tree_loop.pdf", page_tree_loop(), Some("*")),
         ("07_scan.pdf", image_only(), Some("no_text_layer")),
-        ("08_encrypted.pdf", util::encrypted_pdf(&good, "secret"), Some("encrypted")),
+        ("08_encrypted.pdf", crate::util::encrypted_pdf(&good, "secret"), Some("encrypted")),
         (
             "09_cmap.pdf",
             read(&sample("f_unigb_ucs2_h_noembed_notounicode.pdf")),
@@ -256,11 +256,10 @@ fn hostile_batch_through_the_binary() {
 #[test]
 fn fuzz_crashers_give_records() {
     let dir = root().join("tests/data/crashers");
-    let patterns = PatternSet::bundled().unwrap();
-    let limits = Limits {
+    let extractor = Extractor::new(patterns().clone()).with_limits(Limits {
         timeout: Duration::from_secs(20),
         ..Limits::default()
-    };
+    });
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -270,11 +269,11 @@ fn fuzz_crashers_give_records() {
         let bytes = read(&path);
         let start = Instant::now();
         for name in ["x.pdf", "x.html", "x.txt", "x.xlsx"] {
-            let r = gongkai::extract::extract_bytes(&bytes, name, None, &patterns, &limits);
+            let r = extractor.extract_bytes(&bytes, name, None);
             assert_eq!(r.source.bytes, bytes.len() as u64);
         }
         if let Ok(text) = std::str::from_utf8(&bytes) {
-            let _ = PatternSet::from_files([("common.toml".to_string(), text.to_string())]);
+            let _ = Patterns::from_files([("common.toml".to_string(), text.to_string())]);
         }
         assert!(
             start.elapsed() < Duration::from_secs(60),
@@ -295,18 +294,20 @@ fn decompression_bombs_are_too_large() {
     };
     let bomb = flate_bomb(16 << 20);
     assert!(bomb.len() < 100_000, "{}", bomb.len());
-    let e = gongkai::decode::pdf::decode(&bomb, &limits).unwrap_err();
+    let e = gongkai::decode::pdf::decode(&bomb, &limits, &PdfOptions::default()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::TooLarge, "{e:?}");
     assert!(e.message.contains("--max-decoded-bytes"), "{}", e.message);
     // Under the limit the same file is an ordinary (textless) PDF.
-    let e = gongkai::decode::pdf::decode(&flate_bomb(4 << 20), &limits).unwrap_err();
+    let e = gongkai::decode::pdf::decode(&flate_bomb(4 << 20), &limits, &PdfOptions::default())
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::NoTextLayer, "{e:?}");
 
     let objects = Limits {
         max_objects: 3,
         ..Limits::default()
     };
-    let e = gongkai::decode::pdf::decode(&image_only(), &objects).unwrap_err();
+    let e =
+        gongkai::decode::pdf::decode(&image_only(), &objects, &PdfOptions::default()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::TooLarge, "{e:?}");
     assert!(e.message.contains("--max-objects"), "{}", e.message);
 }
@@ -352,24 +353,10 @@ fn zip_bombs_are_too_large() {
             total: 4_000_000_000
         })
     );
-    let limits = Limits::default();
-    let patterns = PatternSet::bundled().unwrap();
-    let r = gongkai::extract::extract_bytes(
-        &zip_declaring(4_000_000_000),
-        "book.xlsx",
-        None,
-        &patterns,
-        &limits,
-    );
+    let r = extractor().extract_bytes(&zip_declaring(4_000_000_000), "book.xlsx", None);
     assert_eq!(r.error.map(|e| e.kind), Some(ErrorKind::TooLarge));
     // A small declared size goes on to calamine, which rejects the fake.
-    let r = gongkai::extract::extract_bytes(
-        &zip_declaring(1000),
-        "book.xlsx",
-        None,
-        &patterns,
-        &limits,
-    );
+    let r = extractor().extract_bytes(&zip_declaring(1000), "book.xlsx", None);
     assert_eq!(r.error.map(|e| e.kind), Some(ErrorKind::UnsupportedFormat));
 }
 
@@ -497,8 +484,6 @@ fn extract_output_to_a_fifo_or_symlink_is_written_in_place() {
 /// `too_large` past the depth limit, read without recursion below it.
 #[test]
 fn deeply_nested_html_is_refused_or_read_never_fatal() {
-    let patterns = PatternSet::bundled().unwrap();
-    let limits = Limits::default();
     let wrap = |open: &str, close: &str, n: usize, inner: &str| {
         format!(
             "<html><body>{}{inner}{}</body></html>",
@@ -512,8 +497,7 @@ fn deeply_nested_html_is_refused_or_read_never_fatal() {
         wrap("<span><b>", "</b></span>", 100_000, "预算"),
     ] {
         let start = Instant::now();
-        let r =
-            gongkai::extract::extract_bytes(page.as_bytes(), "x.html", None, &patterns, &limits);
+        let r = extractor().extract_bytes(page.as_bytes(), "x.html", None);
         let e = r.error.expect("an error");
         assert_eq!(e.kind, ErrorKind::TooLarge, "{}", e.message);
         assert!(

@@ -4,26 +4,18 @@
 //! (`.ci/run` starts a server and sets it; the role needs CREATEDB: every
 //! test works in a database of its own, dropped at the end).
 
-mod util;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::util::pg::{postgres_url, PgDb};
+use crate::util::*;
 use gongkai::export::{export, exporter, Filter, Format, Line};
-use gongkai::recognize::PatternSet;
 use gongkai::record::Record;
 use gongkai::store::ingest::{counts, ingest, Outcome, Tally};
 use gongkai::store::{queue, Store};
-use util::pg::{postgres_url, PgDb};
-use util::*;
-
-fn patterns() -> &'static PatternSet {
-    static P: OnceLock<PatternSet> = OnceLock::new();
-    P.get_or_init(|| PatternSet::bundled().unwrap_or_else(|e| panic!("{e}")))
-}
 
 /// Every bundled sample, extracted once per test binary.
 fn records() -> &'static Vec<Record> {
@@ -657,7 +649,7 @@ async fn check_killed_worker(db: &str, dir: &Path) {
 async fn check_stats(db: &str) {
     let store = open(db).await;
     ingest_all(&store, &patterns().fingerprint).await;
-    let s = gongkai::store::stats::stats(&store, patterns())
+    let s = gongkai::store::stats::stats(&store, &patterns().families)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.totals["documents"], records().len() as i64);

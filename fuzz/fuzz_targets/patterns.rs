@@ -4,9 +4,8 @@
 //! panic; a set that loads must extract a sample without panicking.
 #![no_main]
 
-use gongkai::recognize::pattern::bundled_files;
-use gongkai::recognize::PatternSet;
-use gongkai::settings::Limits;
+use gongkai::patterns::bundled_files;
+use gongkai::{Extractor, Patterns};
 use libfuzzer_sys::fuzz_target;
 
 const SAMPLE: &str = "2022年度单位决算公开\n公开01表\n收入支出决算总表\n部门名称：某单位\t金额单位：元\n项目\t行次\t金额\n一、一般公共预算财政拨款收入\t1\t100.00\n";
@@ -24,13 +23,7 @@ fuzz_target!(|data: &[u8]| {
         let body = if i == chosen { text } else { body };
         (name.to_string(), body.to_string())
     });
-    if let Ok(set) = PatternSet::from_files(set) {
-        let _ = gongkai::extract::extract_bytes(
-            SAMPLE.as_bytes(),
-            "x.txt",
-            None,
-            &set,
-            &Limits::default(),
-        );
+    if let Ok(set) = Patterns::from_files(set) {
+        let _ = Extractor::new(set).extract_bytes(SAMPLE.as_bytes(), "x.txt", None);
     }
 });

@@ -6,14 +6,12 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use gongkai::settings::Limits;
+use gongkai::settings::{Limits, PdfOptions};
 use libfuzzer_sys::fuzz_target;
 
 fn limits() -> &'static Limits {
     static LIMITS: OnceLock<Limits> = OnceLock::new();
     LIMITS.get_or_init(|| {
-        // SAFETY: set once, before any other thread reads the environment.
-        unsafe { std::env::set_var(gongkai::decode::pdf::pdftotext::PDFTOTEXT_ENV, "") };
         Limits {
             timeout: Duration::from_secs(20),
             max_pages: 50,
@@ -25,11 +23,15 @@ fn limits() -> &'static Limits {
 
 fuzz_target!(|data: &[u8]| {
     let limits = limits();
+    let no_fallback = PdfOptions {
+        pdftotext: None,
+        ..PdfOptions::default()
+    };
     // With and without the header, so that the mutator need not find it.
-    let _ = gongkai::decode::pdf::decode(data, limits);
+    let _ = gongkai::decode::pdf::decode(data, limits, &no_fallback);
     if !data.starts_with(b"%PDF-") {
         let mut with_header = b"%PDF-1.4\n".to_vec();
         with_header.extend_from_slice(data);
-        let _ = gongkai::decode::pdf::decode(&with_header, limits);
+        let _ = gongkai::decode::pdf::decode(&with_header, limits, &no_fallback);
     }
 });

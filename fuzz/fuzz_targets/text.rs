@@ -5,23 +5,20 @@
 
 use std::sync::OnceLock;
 
-use gongkai::recognize::PatternSet;
-use gongkai::settings::Limits;
+use gongkai::Extractor;
 use libfuzzer_sys::fuzz_target;
 
-fn patterns() -> Option<&'static PatternSet> {
-    static SET: OnceLock<Option<PatternSet>> = OnceLock::new();
-    SET.get_or_init(|| PatternSet::bundled().ok()).as_ref()
+fn extractor() -> Option<&'static Extractor> {
+    static EXTRACTOR: OnceLock<Option<Extractor>> = OnceLock::new();
+    EXTRACTOR.get_or_init(|| Extractor::bundled().ok()).as_ref()
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some(patterns) = patterns() else { return };
-    let limits = Limits::default();
-    let _ = gongkai::extract::extract_bytes(data, "x.txt", None, patterns, &limits);
+    let Some(extractor) = extractor() else { return };
+    let _ = extractor.extract_bytes(data, "x.txt", None);
     if let Ok(text) = std::str::from_utf8(data) {
         let tabbed = text.replace(' ', "\t");
-        let _ =
-            gongkai::extract::extract_bytes(tabbed.as_bytes(), "x.txt", None, patterns, &limits);
+        let _ = extractor.extract_bytes(tabbed.as_bytes(), "x.txt", None);
         for n in [".", "01", "201", "2010101"] {
             let _ = gongkai::normalize::parse_amount(&format!("{text}{n}"));
         }

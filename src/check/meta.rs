@@ -1,9 +1,9 @@
 //! Metadata checks: the year and unit name printed on each table against the
 //! document's, the amount unit, required tables present.
 
-use crate::decode::normal::squash;
-use crate::recognize::PatternSet;
+use crate::patterns::Families;
 use crate::record::{Flag, Location, Record, Severity};
+use crate::text::squash;
 
 /// Tables of a document kind needed before missing ones are reported (a
 /// document with fewer is a fragment, not a full disclosure).
@@ -32,7 +32,7 @@ fn flag(
 }
 
 /// Runs the metadata checks.
-pub fn check(record: &Record, patterns: &PatternSet) -> Vec<Flag> {
+pub fn check(record: &Record, families: &Families) -> Vec<Flag> {
     let mut flags = Vec::new();
     let doc = &record.document;
     for t in &record.tables {
@@ -102,31 +102,16 @@ pub fn check(record: &Record, patterns: &PatternSet) -> Vec<Flag> {
         }
     }
     if let Some(kind) = doc.kind {
-        let of_kind: Vec<_> = patterns
-            .tables
-            .iter()
-            .filter(|p| p.document == kind)
-            .collect();
         let found = record
             .tables
             .iter()
-            .filter(|t| of_kind.iter().any(|p| p.kind == t.kind))
+            .filter(|t| families.of_document(kind).any(|p| p.kind == t.kind))
             .count();
         // A template family with a table set of its own (the universities'
         // 高等学校 final accounts have four tables) decides what is required.
-        let family = patterns.families.iter().find(|f| {
-            f.document == kind
-                && record
-                    .tables
-                    .iter()
-                    .any(|t| f.titles.is_match(&squash(&t.title)))
-        });
-        let required = |p: &crate::recognize::pattern::TablePattern| match family {
-            Some(f) => f.required.contains(&p.kind),
-            None => p.required,
-        };
+        let required = families.required(kind, record.tables.iter().map(|t| &t.title));
         if found >= MIN_TABLES_FOR_COMPLETENESS {
-            for p in of_kind.iter().filter(|p| required(p)) {
+            for p in required {
                 if !record.tables.iter().any(|t| t.kind == p.kind) {
                     flags.push(flag(
                         "meta.required_table_missing",

@@ -12,15 +12,15 @@
 
 pub mod meta;
 pub mod narrative;
-pub mod rules;
 
 use rust_decimal::Decimal;
 
-use crate::normalize::half_unit as half_unit_of;
 use crate::record::{AmountUnit, Flag, Level, Location, Record, Row, Severity, Side, Table};
 
-pub use rules::CheckSet;
-use rules::{ColumnSum, EachCode, Equal, Reference, RowSel};
+use crate::patterns::checks::{
+    table_and_side, CheckSet, ColumnSum, EachCode, Equal, Reference, RowSel,
+};
+use crate::patterns::Families;
 
 /// Differences at or under this share of the larger amount (and under
 /// [`WARNING_MAX_YUAN`]) are warnings, larger ones errors.
@@ -30,12 +30,8 @@ const WARNING_MAX_YUAN: Decimal = Decimal::from_parts(10000, 0, 0, false, 0);
 
 /// Runs every check on a record and returns its flags (metadata first, then
 /// the relations in the order they are declared).
-pub fn run(
-    record: &Record,
-    checks: &CheckSet,
-    patterns: &crate::recognize::PatternSet,
-) -> Vec<Flag> {
-    let mut flags = meta::check(record, patterns);
+pub fn run(record: &Record, checks: &CheckSet, families: &Families) -> Vec<Flag> {
+    let mut flags = meta::check(record, families);
     let tables = &record.tables;
     for rule in &checks.column_sum {
         column_sum(tables, rule, &mut flags);
@@ -53,8 +49,19 @@ pub fn run(
     for rule in &checks.each_code {
         each_code(tables, rule, &mut flags);
     }
-    narrative::check(record, checks, patterns, &mut flags);
+    narrative::check(record, checks, &mut flags);
     flags
+}
+
+/// Half a unit of the last printed digit of an amount, in its printed unit
+/// ("8.53" → 0.005, "7" → 0.5): how far the printed value may be from the
+/// value it was rounded from. The tolerance every check allows per term, and
+/// what rebuilding a collapsed text table may rely on.
+pub fn printed_half_unit(printed: &str) -> Decimal {
+    let decimals = printed.split_once('.').map_or(0, |(_, f)| {
+        f.chars().take_while(char::is_ascii_digit).count()
+    });
+    Decimal::new(5, decimals as u32 + 1)
 }
 
 /// The first non-empty table of a kind (or the first of that kind).
@@ -82,7 +89,7 @@ pub(crate) struct Cell {
 /// trailing 支出 ("对个人和家庭的补助支出" is the row "对个人和家庭的补助").
 fn names_match(row: Option<&str>, name: &str) -> bool {
     fn core(s: &str) -> String {
-        let s = crate::decode::normal::squash(s);
+        let s = crate::text::squash(s);
         let s = s.trim_start_matches(|c: char| {
             c.is_ascii_digit() || "一二三四五六七八九十、.()".contains(c)
         });
@@ -100,7 +107,7 @@ fn half_unit(row: &Row, column: &str, unit: Option<AmountUnit>) -> Decimal {
         return Decimal::ZERO;
     }
     let printed = row.printed.get(column).map_or("", String::as_str);
-    half_unit_of(printed) * unit.unwrap_or(AmountUnit::Yuan).factor()
+    printed_half_unit(printed) * unit.unwrap_or(AmountUnit::Yuan).factor()
 }
 
 fn row_label(row: &Row) -> String {
@@ -501,7 +508,7 @@ fn equal(tables: &[Table], rule: &Equal, flags: &mut Vec<Flag>) {
 fn each_code(tables: &[Table], rule: &EachCode, flags: &mut Vec<Flag>) {
     let parse = |s: &str| -> Option<(String, Option<Side>, String)> {
         let (t, c) = s.split_once(' ')?;
-        let (table, side) = rules::table_and_side(t).ok()?;
+        let (table, side) = table_and_side(t).ok()?;
         Some((table, side, c.trim().to_string()))
     };
     let (Some(l), Some(r)) = (parse(&rule.left), parse(&rule.right)) else {

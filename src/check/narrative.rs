@@ -12,12 +12,11 @@
 
 use rust_decimal::Decimal;
 
-use crate::normalize::half_unit;
-use crate::recognize::PatternSet;
+use super::printed_half_unit as half_unit;
 use crate::record::{Flag, Location, NarrativeFact, Record, Severity};
 
-use super::rules::{CheckSet, Reference};
 use super::{compare, resolve, Sum};
+use crate::patterns::checks::{CheckSet, Reference};
 
 /// A fact's amount (or count) and its rounding allowance.
 fn amount(f: &NarrativeFact) -> Option<(Decimal, Decimal)> {
@@ -152,11 +151,11 @@ fn ratio(
 }
 
 /// Runs the narrative checks.
-pub fn check(record: &Record, set: &CheckSet, patterns: &PatternSet, flags: &mut Vec<Flag>) {
+pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
     if record.narrative.is_empty() {
         return;
     }
-    fact_table(record, set, patterns, flags);
+    fact_table(record, set, flags);
     for rule in &set.fact_share {
         for f in facts(record, &rule.fact) {
             let (Some(p), Some(a)) = (f.percent, amount(f)) else {
@@ -341,7 +340,7 @@ fn table_sum(
     Some(sum)
 }
 
-fn fact_table(record: &Record, set: &CheckSet, patterns: &PatternSet, flags: &mut Vec<Flag>) {
+fn fact_table(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
     for rule in &set.fact_table {
         for f in facts(record, &rule.fact) {
             if let Some(re) = &rule.subject {
@@ -352,12 +351,10 @@ fn fact_table(record: &Record, set: &CheckSet, patterns: &PatternSet, flags: &mu
             let Some((value, half)) = amount(f) else {
                 continue;
             };
-            let subject = f.subject.as_deref().map(crate::decode::normal::squash);
+            let subject = f.subject.as_deref().map(crate::text::squash);
             let class = subject.as_deref().and_then(|s| {
                 let s = s.trim_end_matches("(类)");
-                patterns
-                    .common
-                    .function_classes
+                set.function_classes
                     .iter()
                     .find(|(_, names)| names.is_match(s))
                     .map(|(c, _)| c.clone())

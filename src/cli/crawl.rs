@@ -8,10 +8,18 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use std::sync::mpsc;
+
+use anyhow::{bail, Context, Result};
 
 use gongkai::crawl::settings::{self as defaults, Settings};
 use gongkai::crawl::sources::{self, SourceSpec};
+use gongkai::crawl::{Confirmations, Handed};
+use gongkai::settings::{Limits, PdfOptions};
+use gongkai::store::Store;
+use gongkai::{Batch, Document, Extractor};
+
+use super::sink::{drop_partial_line, Lines, Sink};
 
 /// Arguments of `gongkai crawl`.
 #[derive(Debug, clap::Args)]
@@ -86,6 +94,9 @@ pub struct Args {
     /// No progress bar, even on a terminal.
     #[arg(long)]
     no_progress: bool,
+    /// With --extract: a folder of pattern files instead of the bundled set.
+    #[arg(long, value_name = "DIR", requires = "extract")]
+    patterns: Option<PathBuf>,
 }
 
 fn concurrency(s: &str) -> Result<usize, String> {
@@ -158,8 +169,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         retry_budget: args.retry_budget,
         backoff_base: Duration::from_secs_f64(args.backoff),
         user_agent: defaults::user_agent(args.contact.as_deref()),
-        extract: args.extract,
-        db: args.db.clone(),
         progress: !args.no_progress && std::io::stderr().is_terminal(),
         shared: match (&args.db, args.shared) {
             (Some(db), true) => Some(defaults::Shared {
@@ -178,10 +187,46 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    // --extract: new and changed documents are handed over to a thread that
+    // extracts them (the loaded patterns are checked before the crawl starts).
+    let extraction = if args.extract {
+        let db = args
+            .db
+            .clone()
+            .unwrap_or_else(|| gongkai::store::default_for_dir(&args.out));
+        let extractor = Extractor::new(super::options::load(args.patterns.as_deref())?)
+            .with_limits(Limits {
+                max_bytes: args.max_bytes,
+                ..Limits::default()
+            })
+            .with_pdf(PdfOptions {
+                isolation: super::options::isolation(super::options::Isolation::Process),
+                ..PdfOptions::default()
+            });
+        let (tx, rx) = mpsc::channel::<Handed>();
+        let dir = args.out.clone();
+        let handle = std::thread::spawn(move || {
+            if let Err(e) = extract_handed(&extractor, &dir, &db, rx) {
+                tracing::error!("--extract: {e:#}");
+            }
+        });
+        Some((tx, handle))
+    } else {
+        None
+    };
+    let (handover, extraction) = match extraction {
+        Some((tx, handle)) => (Some(tx), Some(handle)),
+        None => (None, None),
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::LineWriter::new(stdout.lock());
-    let result = runtime.block_on(gongkai::crawl::run(settings, all, &args.out, &mut out));
+    let result = runtime.block_on(gongkai::crawl::run(
+        settings, all, &args.out, &mut out, handover,
+    ));
     let _ = out.flush();
+    if let Some(handle) = extraction {
+        let _ = handle.join();
+    }
     match result {
         Ok(summary) => {
             eprintln!("gongkai: {summary}");
@@ -195,4 +240,84 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Ok(ExitCode::from(super::EXIT_SOME_FAILED))
         }
     }
+}
+
+/// `--extract`: runs the extractor on each handed-over document, appends its
+/// record to `DIR/records.jsonl` (one synced line each) and stores it in the
+/// dataset store `db`, then confirms it to the crawl state (a crash in between
+/// may repeat a record on the next run, never lose one; storing is
+/// idempotent). Documents waiting together are extracted in parallel.
+fn extract_handed(
+    extractor: &Extractor,
+    dir: &std::path::Path,
+    db: &str,
+    rx: mpsc::Receiver<Handed>,
+) -> Result<()> {
+    let confirmations = Confirmations::open(dir)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let store = runtime
+        .block_on(Store::open(db))
+        .with_context(|| format!("store {}", gongkai::store::shown(db)))?;
+    let records = dir.join("records.jsonl");
+    drop_partial_line(&records).with_context(|| format!("repairing {}", records.display()))?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&records)
+        .with_context(|| format!("opening {}", records.display()))?;
+    let fingerprint = extractor.patterns().fingerprint.clone();
+    let mut sink = Sink {
+        lines: Some(Lines::Synced(file)),
+        pretty: false,
+        store: Some(&store),
+        runtime: &runtime,
+        fingerprint: &fingerprint,
+        tally: Default::default(),
+        failed: 0,
+    };
+    let batch = Batch::new(extractor, None)?;
+    // Whatever is waiting, up to a chunk; blocks only for the first.
+    let chunk = batch.chunk();
+    let chunks = std::iter::from_fn(|| {
+        let first = rx.recv().ok()?;
+        let mut docs = vec![first];
+        while docs.len() < chunk {
+            match rx.try_recv() {
+                Ok(h) => docs.push(h),
+                Err(_) => break,
+            }
+        }
+        Some(
+            docs.into_iter()
+                .map(|h| {
+                    let doc = Document {
+                        name: h.url.clone(),
+                        content: gongkai::extractor::Content::Path(h.path.clone()),
+                        charset: h.charset.clone(),
+                    };
+                    (h, doc)
+                })
+                .collect::<Vec<_>>(),
+        )
+    });
+    let result = batch.run_chunks(
+        chunks,
+        |_| false,
+        |handed, record| {
+            let Some(record) = record else {
+                return Ok(());
+            };
+            if let Err(e) = sink.put(&record) {
+                // A record that could not be stored is not confirmed: the next
+                // run hands it over again.
+                tracing::error!("--extract: {}: {e:#}", handed.url);
+                return Ok(());
+            }
+            confirmations.confirm(&handed).map_err(anyhow::Error::from)
+        },
+    );
+    runtime.block_on(store.close());
+    result.map(|_| ())
 }

@@ -2,21 +2,21 @@
 //! or into a dataset store (`--db`); `--queue` makes it a worker draining the
 //! store's shared work queue.
 
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 
-use gongkai::extract::{extract_bytes, extract_path, sha256_hex};
-use gongkai::recognize::PatternSet;
-use gongkai::record::Record;
-use gongkai::settings::Limits;
-use gongkai::store::ingest::{ingest, is_current, Outcome, Tally};
+use gongkai::store::ingest::is_current;
 use gongkai::store::{queue, Store};
+use gongkai::text::sha256_hex;
+use gongkai::{Batch, Document, Extractor};
+
+use super::options::ExtractArgs;
+use super::sink::{Lines, Sink};
 
 /// Arguments of `gongkai extract`.
 #[derive(Debug, clap::Args)]
@@ -47,24 +47,20 @@ pub struct Args {
     /// Indented JSON instead of one record per line.
     #[arg(long)]
     pretty: bool,
-    /// Seconds one document may take to decode.
-    #[arg(long, default_value_t = gongkai::settings::DEFAULT_TIMEOUT.as_secs())]
-    timeout: u64,
-    /// Largest input file in bytes.
-    #[arg(long, default_value_t = gongkai::settings::DEFAULT_MAX_BYTES)]
-    max_bytes: u64,
-    /// Largest number of pages of a PDF.
-    #[arg(long, default_value_t = gongkai::settings::DEFAULT_MAX_PAGES)]
-    max_pages: u32,
-    /// Largest number of objects of a PDF.
-    #[arg(long, default_value_t = gongkai::settings::DEFAULT_MAX_OBJECTS)]
-    max_objects: u64,
-    /// Largest decoded size in bytes: a PDF's Flate streams inflated, an .xlsx uncompressed.
-    #[arg(long, default_value_t = gongkai::settings::DEFAULT_MAX_DECODED_BYTES)]
-    max_decoded_bytes: u64,
-    /// Worker threads (default: one per core).
-    #[arg(short, long)]
-    jobs: Option<usize>,
+    /// Draw page N of each PDF input (1-based) as SVG into --debug-dir: its glyphs, ruling
+    /// lines, table cells and text lines, as layout saw them.
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "debug_dir",
+        conflicts_with = "queue"
+    )]
+    debug_page: Option<u32>,
+    /// Where --debug-page writes its drawings (created when missing).
+    #[arg(long, value_name = "DIR", requires = "debug_page")]
+    debug_dir: Option<PathBuf>,
+    #[command(flatten)]
+    extraction: ExtractArgs,
 }
 
 const EXTENSIONS: &[&str] = &["pdf", "html", "htm", "xls", "xlsx", "txt"];
@@ -99,18 +95,8 @@ pub(crate) fn inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let patterns = PatternSet::bundled().context("loading the bundled patterns")?;
-    let limits = Limits {
-        timeout: Duration::from_secs(args.timeout),
-        max_bytes: args.max_bytes,
-        max_pages: args.max_pages,
-        max_objects: args.max_objects,
-        max_decoded_bytes: args.max_decoded_bytes,
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()
-        .context("starting worker threads")?;
+    let extractor = args.extraction.extractor()?;
+    let batch = Batch::new(&extractor, args.extraction.jobs).context("starting worker threads")?;
     // One runtime thread of its own, so a queue worker's lease heartbeat runs
     // while the extraction threads work.
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -129,7 +115,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // `-o FILE` is written to a temporary file beside it and renamed over it
     // at the end: a killed run leaves FILE as it was, never half written.
     let mut target: Option<Output> = None;
-    let out: Option<Box<dyn Write>> = match (&args.output, &store) {
+    let lines: Option<Lines> = match (&args.output, &store) {
         (Some(path), _) => {
             let o = Output::create(path)?;
             let file = o
@@ -137,18 +123,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 .try_clone()
                 .context("duplicating the output handle")?;
             target = Some(o);
-            Some(Box::new(BufWriter::new(file)))
+            Some(Lines::Stream(Box::new(BufWriter::new(file))))
         }
-        (None, None) => Some(Box::new(BufWriter::new(std::io::stdout()))),
+        (None, None) => Some(Lines::Stream(Box::new(BufWriter::new(std::io::stdout())))),
         (None, Some(_)) => None,
     };
+    let fingerprint = extractor.patterns().fingerprint.clone();
     let mut sink = Sink {
-        out,
+        lines,
         pretty: args.pretty,
         store: store.as_ref(),
         runtime: &runtime,
-        fingerprint: &patterns.fingerprint,
-        tally: Tally::default(),
+        fingerprint: &fingerprint,
+        tally: Default::default(),
         failed: 0,
     };
     let started = Instant::now();
@@ -156,66 +143,52 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let Some(store) = &store else {
             anyhow::bail!("--queue needs --db");
         };
-        work_queue(&args, store, &runtime, &pool, &patterns, &limits, &mut sink)?;
+        work_queue(&args, store, &runtime, &batch, &mut sink)?;
     } else {
         let files = inputs(&args.paths)?;
+        if let (Some(page), Some(dir)) = (args.debug_page, &args.debug_dir) {
+            debug_pages(&extractor, &files, page, dir)?;
+        }
         let bar = progress(files.len() as u64);
-        // Documents run in parallel in chunks; output keeps input order and
-        // memory stays bounded by the chunk.
-        let chunk = pool.current_num_threads().max(1) * 4;
-        for batch in files.chunks(chunk) {
-            // With only a store to fill, documents it already holds from this
-            // extraction (same content hash, gongkai and patterns) are skipped.
-            let current = match (&store, sink.out.is_none()) {
-                (Some(store), true) => {
-                    let hashes: Vec<Option<String>> = pool.install(|| {
-                        batch
-                            .par_iter()
-                            .map(|f| std::fs::read(f).ok().map(|b| sha256_hex(&b)))
-                            .collect()
-                    });
-                    let mut current = Vec::with_capacity(batch.len());
-                    for (f, h) in batch.iter().zip(hashes) {
-                        current.push(match h {
-                            Some(h) => runtime
-                                .block_on(is_current(
-                                    store,
-                                    &h,
-                                    &patterns.fingerprint,
-                                    &f.display().to_string(),
-                                ))
-                                .context("reading the store")?,
-                            None => false,
-                        });
-                    }
-                    current
-                }
-                _ => vec![false; batch.len()],
+        // With only a store to fill, documents it already holds from this
+        // extraction (same content hash, gongkai and patterns) are skipped.
+        let check_store = match (&store, sink.lines.is_none()) {
+            (Some(store), true) => Some(store),
+            _ => None,
+        };
+        let current = |doc: &Document| -> bool {
+            let (Some(store), gongkai::extractor::Content::Path(path)) =
+                (check_store, &doc.content)
+            else {
+                return false;
             };
-            let records: Vec<Option<Record>> = pool.install(|| {
-                batch
-                    .par_iter()
-                    .zip(current.par_iter())
-                    .map(|(f, skip)| {
-                        let r = (!skip).then(|| extract_path(f, &patterns, &limits));
-                        bar.inc(1);
-                        r
-                    })
-                    .collect()
-            });
-            for record in records {
-                match record {
-                    Some(record) => sink.put(&record)?,
-                    None => sink.tally.add(&Outcome::Unchanged),
+            let Ok(bytes) = std::fs::read(path) else {
+                return false;
+            };
+            runtime
+                .block_on(is_current(
+                    store,
+                    &sha256_hex(&bytes),
+                    &fingerprint,
+                    &doc.name,
+                ))
+                .unwrap_or(false)
+        };
+        let documents = files.iter().map(|f| ((), Document::path(f)));
+        batch.run(documents, current, |(), record| {
+            bar.inc(1);
+            match record {
+                Some(record) => sink.put(&record),
+                None => {
+                    sink.unchanged();
+                    Ok(())
                 }
             }
-        }
+        })?;
         bar.finish_and_clear();
     }
-    if let Some(o) = sink.out.as_mut() {
-        o.flush()?;
-    }
-    drop(sink.out.take());
+    sink.flush()?;
+    drop(sink.lines.take());
     if let Some(o) = target {
         o.commit()?;
     }
@@ -235,6 +208,61 @@ pub fn run(args: Args) -> Result<ExitCode> {
     })
 }
 
+/// `--debug-page N --debug-dir DIR`: page N of each PDF as `DIR/<file>.pN.svg`.
+fn debug_pages(extractor: &Extractor, files: &[PathBuf], page: u32, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for f in files {
+        let Ok(bytes) = std::fs::read(f) else {
+            continue;
+        };
+        if gongkai::decode::sniff(&bytes, &f.display().to_string())
+            != Some(gongkai::model::Format::Pdf)
+        {
+            continue;
+        }
+        let pages = match gongkai::decode::pdf::pages(
+            &bytes,
+            extractor.limits(),
+            extractor.pdf_options(),
+        ) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("gongkai: {}: no debug drawing: {e}", f.display());
+                continue;
+            }
+        };
+        let Some(p) = pages.pages.iter().find(|p| p.number == page) else {
+            eprintln!("gongkai: {}: has no page {page}", f.display());
+            continue;
+        };
+        let stem = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "document".into());
+        // The tables recognized on the page, for the legend.
+        let record = extractor.extract_bytes(&bytes, &f.display().to_string(), None);
+        let notes: Vec<String> = record
+            .tables
+            .iter()
+            .filter(|t| t.pages.contains(&page))
+            .map(|t| {
+                format!(
+                    "recognized: {} {} ({}, {} rows)",
+                    t.label.as_deref().unwrap_or("-"),
+                    t.title,
+                    t.kind,
+                    t.rows.len()
+                )
+            })
+            .collect();
+        let out = dir.join(format!("{stem}.p{page}.svg"));
+        std::fs::write(&out, gongkai::layout::debug::page_svg(p, &notes))
+            .with_context(|| format!("writing {}", out.display()))?;
+        eprintln!("gongkai: {}", out.display());
+    }
+    Ok(())
+}
+
 fn progress(len: u64) -> ProgressBar {
     if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(len);
@@ -245,45 +273,6 @@ fn progress(len: u64) -> ProgressBar {
         bar
     } else {
         ProgressBar::hidden()
-    }
-}
-
-/// Where records go: JSON Lines, the store, or both.
-struct Sink<'a> {
-    out: Option<Box<dyn Write>>,
-    pretty: bool,
-    store: Option<&'a Store>,
-    runtime: &'a tokio::runtime::Runtime,
-    fingerprint: &'a str,
-    tally: Tally,
-    failed: usize,
-}
-
-impl Sink<'_> {
-    /// Writes and stores one record; a store failure stops the command.
-    fn put(&mut self, record: &Record) -> Result<()> {
-        if record.error.is_some() {
-            self.failed += 1;
-        }
-        if let Some(out) = self.out.as_mut() {
-            if self.pretty {
-                serde_json::to_writer_pretty(&mut **out, record)?;
-            } else {
-                serde_json::to_writer(&mut **out, record)?;
-            }
-            out.write_all(b"\n")?;
-        }
-        if let Some(store) = self.store {
-            let outcome = self
-                .runtime
-                .block_on(ingest(store, record, self.fingerprint))
-                .with_context(|| format!("storing {}", record.source.path))?;
-            if let Outcome::Skipped(why) = &outcome {
-                tracing::warn!("not stored: {why}");
-            }
-            self.tally.add(&outcome);
-        }
-        Ok(())
     }
 }
 
@@ -299,9 +288,7 @@ fn work_queue(
     args: &Args,
     store: &Store,
     runtime: &tokio::runtime::Runtime,
-    pool: &rayon::ThreadPool,
-    patterns: &PatternSet,
-    limits: &Limits,
+    batch: &Batch<'_>,
     sink: &mut Sink<'_>,
 ) -> Result<()> {
     let worker = args.worker.clone().unwrap_or_else(queue::default_worker);
@@ -325,7 +312,7 @@ fn work_queue(
             async move { queue::renew(&store, &name, lease).await }
         })
     };
-    let threads = pool.current_num_threads().max(1);
+    let threads = batch.threads();
     let mut done = 0usize;
     loop {
         let jobs = runtime
@@ -346,29 +333,36 @@ fn work_queue(
         if let Some(stall) = stall {
             std::thread::sleep(stall);
         }
-        for chunk in jobs.chunks(threads) {
-            let mut contents = Vec::with_capacity(chunk.len());
+        // A chunk's contents are read from the store just before it is
+        // extracted, so memory holds one chunk of documents.
+        let mut failure = None;
+        let chunks = jobs.chunks(threads).map_while(|chunk| {
+            let mut docs = Vec::with_capacity(chunk.len());
             for job in chunk {
-                contents.push(match &job.blob {
-                    Some(sha) => Some(
-                        runtime
-                            .block_on(queue::blob(store, sha))
-                            .with_context(|| format!("reading the content of {}", job.path))?,
-                    ),
-                    None => None,
-                });
+                let doc = match &job.blob {
+                    Some(sha) => match runtime.block_on(queue::blob(store, sha)) {
+                        Ok(bytes) => Document::bytes(job.path.clone(), bytes),
+                        Err(e) => {
+                            failure = Some(
+                                anyhow::Error::new(e)
+                                    .context(format!("reading the content of {}", job.path)),
+                            );
+                            return None;
+                        }
+                    },
+                    None => Document::path(&job.path),
+                };
+                docs.push((job, doc));
             }
-            let records: Vec<Record> = pool.install(|| {
-                chunk
-                    .par_iter()
-                    .zip(contents)
-                    .map(|(j, bytes)| match bytes {
-                        Some(b) => extract_bytes(&b, &j.path, None, patterns, limits),
-                        None => extract_path(Path::new(&j.path), patterns, limits),
-                    })
-                    .collect()
-            });
-            for (job, record) in chunk.iter().zip(records) {
+            Some(docs)
+        });
+        batch.run_chunks(
+            chunks,
+            |_| false,
+            |job, record| {
+                let Some(record) = record else {
+                    return Ok(());
+                };
                 sink.put(&record)?;
                 let sha =
                     (!record.source.sha256.is_empty()).then_some(record.source.sha256.as_str());
@@ -383,7 +377,11 @@ fn work_queue(
                     );
                 }
                 done += 1;
-            }
+                anyhow::Ok(())
+            },
+        )?;
+        if let Some(e) = failure {
+            return Err(e);
         }
     }
     tracing::info!("{worker}: queue empty after {done} jobs");

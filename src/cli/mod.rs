@@ -4,7 +4,10 @@ mod crawl;
 mod enqueue;
 mod export;
 mod extract;
+mod options;
+mod patterns;
 mod schema;
+mod sink;
 mod stats;
 
 use std::process::ExitCode;
@@ -36,6 +39,8 @@ enum Command {
     Stats(stats::Args),
     /// Add document paths to a dataset store's work queue (for `extract --queue` workers).
     Enqueue(enqueue::Args),
+    /// Check a folder of pattern files, or write the bundled set out as a starting point.
+    Patterns(patterns::Args),
 }
 
 /// Exit code when some input could not be read.
@@ -47,11 +52,6 @@ pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some(gongkai::decode::pdf::worker::WORKER_ARG) {
         return gongkai::decode::pdf::worker::serve(&args[1..]);
-    }
-    // PDFs are decoded in child processes running this executable, where a
-    // runaway loop can be killed and a crash costs one document.
-    if let Ok(exe) = std::env::current_exe() {
-        gongkai::decode::pdf::worker::use_process(exe);
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -83,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Export(args) => export::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Enqueue(args) => enqueue::run(args),
+        Command::Patterns(args) => patterns::run(args),
     };
     match result {
         Ok(code) => code,

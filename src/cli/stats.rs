@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use gongkai::recognize::PatternSet;
 use gongkai::store::stats::{stats, Stats};
 use gongkai::store::{shown, Store};
 
@@ -18,6 +17,9 @@ pub struct Args {
     /// One JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// The pattern set whose catalog decides which tables are required.
+    #[command(flatten)]
+    patterns: super::options::PatternArgs,
 }
 
 /// Runs the command.
@@ -28,7 +30,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     {
         anyhow::bail!("{}: no such store", args.db);
     }
-    let patterns = PatternSet::bundled().context("loading the bundled patterns")?;
+    let patterns = args.patterns.load()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -36,7 +38,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let store = Store::open(&args.db)
             .await
             .with_context(|| format!("opening the store {}", shown(&args.db)))?;
-        let s = stats(&store, &patterns).await?;
+        let s = stats(&store, &patterns.families).await?;
         store.close().await;
         anyhow::Ok(s)
     })?;

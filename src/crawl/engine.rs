@@ -125,7 +125,7 @@ struct Engine {
     busy: HashSet<String>,
     retry_budget: u32,
     summary: Summary,
-    extract_tx: Option<mpsc::Sender<Extraction>>,
+    handover: Option<mpsc::Sender<Handed>>,
     progress: Option<indicatif::ProgressBar>,
     started: Instant,
 }
@@ -135,16 +135,22 @@ type Done = (Item, Option<Known>, Fetched);
 /// Crawls `sources` into `dir`, printing one JSON event per document to `out`.
 /// Returns when the frontier is exhausted; a store failure stops the crawl
 /// (the state stays consistent and the next run resumes).
+///
+/// With `handover`, every new or changed document (and, first, every one an
+/// interrupted run stored but whose extraction was never confirmed) is sent
+/// there; the receiver confirms each with [`Confirmations`] once its
+/// record is safe, or the next run sends it again.
 pub async fn run(
     settings: Settings,
     sources: Vec<Source>,
     dir: &Path,
     out: &mut dyn Write,
+    handover: Option<mpsc::Sender<Handed>>,
 ) -> Result<Summary, StoreError> {
     let started = Instant::now();
     // 1. Open the store, resume or start a run, seed the frontier.
     let mut store = Store::open(dir)?;
-    store.set_extract(settings.extract);
+    store.set_extract(handover.is_some());
     let (mut run, mut resumed) = store.start_run()?;
     if resumed && settings.shared.is_none() {
         tracing::info!("resuming interrupted run {run} in {}", dir.display());
@@ -198,25 +204,17 @@ pub async fn run(
     }
     let polite = Polite::new(settings.delay, host_delays);
     let fetcher = Fetcher::new(settings.clone(), polite).map_err(StoreError::Io)?;
-    let (extract_tx, extractor) = if settings.extract {
-        let db = settings
-            .db
-            .clone()
-            .unwrap_or_else(|| crate::store::default_for_dir(dir));
-        let (tx, handle) = spawn_extractor(dir.to_path_buf(), db, settings.max_bytes);
+    if let Some(tx) = &handover {
         // Documents stored by an interrupted run but never extracted.
         for (url, path, sha256, charset) in store.pending_extraction()? {
-            let _ = tx.send(Extraction {
+            let _ = tx.send(Handed {
                 url,
                 path: dir.join(path),
                 sha256,
                 charset,
             });
         }
-        (Some(tx), Some(handle))
-    } else {
-        (None, None)
-    };
+    }
     let progress = settings.progress.then(|| {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.set_style(
@@ -255,7 +253,7 @@ pub async fn run(
             shared: settings_shared,
             ..Summary::default()
         },
-        extract_tx,
+        handover,
         progress,
         started,
     };
@@ -267,10 +265,7 @@ pub async fn run(
     if let Some(pb) = &engine.progress {
         pb.finish_and_clear();
     }
-    drop(engine.extract_tx.take());
-    if let Some(h) = extractor {
-        let _ = h.join();
-    }
+    drop(engine.handover.take());
     result?;
     // 6. Nothing left: the next command starts a new run.
     engine.store.finish_run()?;
@@ -767,8 +762,8 @@ impl Engine {
     fn after_document(&mut self, ev: &Event, d: &Downloaded, out: &mut dyn Write) {
         self.emit(ev, out);
         if matches!(ev.event, EventKind::New | EventKind::Changed) {
-            if let (Some(tx), Some(path)) = (&self.extract_tx, &ev.path) {
-                let _ = tx.send(Extraction {
+            if let (Some(tx), Some(path)) = (&self.handover, &ev.path) {
+                let _ = tx.send(Handed {
                     url: ev.url.clone(),
                     path: self.store.dir().join(path),
                     sha256: d.sha256.clone(),
@@ -776,6 +771,39 @@ impl Engine {
                 });
             }
         }
+    }
+}
+
+/// A stored document handed over for extraction.
+#[derive(Debug, Clone)]
+pub struct Handed {
+    /// The normalized URL it was found at (the record's source).
+    pub url: String,
+    /// The stored file.
+    pub path: PathBuf,
+    /// Its content hash.
+    pub sha256: String,
+    /// The charset its HTTP response declared.
+    pub charset: Option<String>,
+}
+
+/// Confirms to the crawl state in a folder that the records of handed-over
+/// documents are safe, so that the next run does not hand them over again.
+pub struct Confirmations {
+    conn: rusqlite::Connection,
+}
+
+impl Confirmations {
+    /// Opens the crawl state of `dir` (beside a running crawl).
+    pub fn open(dir: &Path) -> Result<Confirmations, StoreError> {
+        Ok(Confirmations {
+            conn: super::store::connect(dir)?,
+        })
+    }
+
+    /// The record of `handed` is safe.
+    pub fn confirm(&self, handed: &Handed) -> Result<(), StoreError> {
+        Store::mark_extracted(&self.conn, &handed.url, &handed.sha256)
     }
 }
 
@@ -788,152 +816,9 @@ fn lost(item: &Item) {
     );
 }
 
-struct Extraction {
-    url: String,
-    path: PathBuf,
-    sha256: String,
-    charset: Option<String>,
-}
-
-/// `--extract`: a thread runs the extractor on each new or changed document,
-/// appends its record to `DIR/records.jsonl` and stores it in the dataset
-/// store `db`, then marks it extracted (a crash in between may repeat a
-/// record on the next run, never lose one; storing is idempotent).
-fn spawn_extractor(
-    dir: PathBuf,
-    db: String,
-    max_bytes: u64,
-) -> (mpsc::Sender<Extraction>, std::thread::JoinHandle<()>) {
-    let (tx, rx) = mpsc::channel::<Extraction>();
-    let handle = std::thread::spawn(move || {
-        let patterns = match crate::recognize::PatternSet::bundled() {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::error!("--extract: cannot load the bundled patterns: {e}");
-                return;
-            }
-        };
-        let limits = crate::settings::Limits {
-            max_bytes,
-            ..crate::settings::Limits::default()
-        };
-        let conn = match super::store::connect(&dir) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!("--extract: {e}");
-                return;
-            }
-        };
-        let runtime = match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::error!("--extract: {e}");
-                return;
-            }
-        };
-        let store = match runtime.block_on(crate::store::Store::open(&db)) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!("--extract: store {}: {e}", crate::store::shown(&db));
-                return;
-            }
-        };
-        let records = dir.join("records.jsonl");
-        if let Err(e) = drop_partial_line(&records) {
-            tracing::error!("--extract: repairing {}: {e}", records.display());
-            return;
-        }
-        let mut file = match std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&records)
-        {
-            Ok(f) => f,
-            Err(e) => {
-                tracing::error!("--extract: opening {}: {e}", records.display());
-                return;
-            }
-        };
-        for job in rx {
-            let Ok(bytes) = std::fs::read(&job.path) else {
-                continue;
-            };
-            let record = crate::extract::extract_bytes(
-                &bytes,
-                &job.url,
-                job.charset.as_deref(),
-                &patterns,
-                &limits,
-            );
-            let Ok(line) = serde_json::to_string(&record) else {
-                continue;
-            };
-            // One write per line: a kill leaves at most a partial last
-            // line, which the next run drops (the document is not marked
-            // extracted yet, so it is extracted again).
-            let line = line + "\n";
-            if let Err(e) = file
-                .write_all(line.as_bytes())
-                .and_then(|_| file.sync_data())
-            {
-                tracing::error!("--extract: writing {}: {e}", records.display());
-                return;
-            }
-            if let Err(e) = runtime.block_on(crate::store::ingest::ingest(
-                &store,
-                &record,
-                &patterns.fingerprint,
-            )) {
-                tracing::error!("--extract: storing {}: {e}", job.url);
-                continue;
-            }
-            if let Err(e) = Store::mark_extracted(&conn, &job.url, &job.sha256) {
-                tracing::error!("--extract: {e}");
-            }
-        }
-        runtime.block_on(store.close());
-    });
-    (tx, handle)
-}
-
-/// Truncates `path` after its last newline (a line cut short by a kill).
-fn drop_partial_line(path: &std::path::Path) -> std::io::Result<()> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    if bytes.is_empty() || bytes.ends_with(b"\n") {
-        return Ok(());
-    }
-    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let file = std::fs::OpenOptions::new().write(true).open(path)?;
-    file.set_len(keep as u64)?;
-    file.sync_all()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_partial_last_line_is_dropped() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let p = dir.path().join("records.jsonl");
-        std::fs::write(&p, "{\"a\":1}\n{\"b\":").unwrap_or_default();
-        drop_partial_line(&p).unwrap_or_default();
-        assert_eq!(
-            std::fs::read_to_string(&p).unwrap_or_default(),
-            "{\"a\":1}\n"
-        );
-        std::fs::write(&p, "{\"b\":").unwrap_or_default();
-        drop_partial_line(&p).unwrap_or_default();
-        assert_eq!(std::fs::read_to_string(&p).unwrap_or_default(), "");
-        assert!(drop_partial_line(&dir.path().join("none")).is_ok());
-    }
 
     #[test]
     fn documents_are_recognized_by_content() {

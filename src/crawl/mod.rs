@@ -34,7 +34,7 @@ pub mod store;
 
 use serde::Serialize;
 
-pub use engine::{run, Summary};
+pub use engine::{run, Confirmations, Handed, Summary};
 pub use settings::Settings;
 pub use sources::Source;
 pub use store::StoreError;

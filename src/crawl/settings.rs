@@ -107,11 +107,6 @@ pub struct Settings {
     pub backoff_max: Duration,
     /// The full User-Agent header.
     pub user_agent: String,
-    /// Run the extractor on new and changed documents.
-    pub extract: bool,
-    /// With `extract`: the dataset store the records go to (an SQLite path
-    /// or a postgres:// URL); `None` means `DIR/dataset.sqlite`.
-    pub db: Option<String>,
     /// Show progress bars (a terminal on stderr).
     pub progress: bool,
     /// Share the frontier with other workers through a database.
@@ -142,8 +137,6 @@ impl Default for Settings {
             backoff_base: RETRY_BACKOFF_BASE,
             backoff_max: RETRY_BACKOFF_MAX,
             user_agent: user_agent(None),
-            extract: false,
-            db: None,
             progress: false,
             shared: None,
         }

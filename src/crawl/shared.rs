@@ -649,7 +649,7 @@ mod tests {
         let again = claimed(a.claim().await.unwrap_or_else(|e| panic!("{e}")));
         assert_eq!(again.url, doc.url);
         let bytes = b"%PDF-1.4 x";
-        let sha = crate::extract::sha256_hex(bytes);
+        let sha = crate::text::sha256_hex(bytes);
         let d = Document {
             sha256: &sha,
             bytes,

@@ -551,7 +551,7 @@ mod tests {
         fs::write(&tmp, body).unwrap();
         Downloaded {
             tmp,
-            sha256: crate::extract::sha256_hex(body),
+            sha256: crate::text::sha256_hex(body),
             bytes: body.len() as u64,
             ext: "pdf",
             content_type: Some("application/pdf".into()),

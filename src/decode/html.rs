@@ -12,7 +12,7 @@ use scraper::{ElementRef, Html, Node, Selector};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Block, Decoded, Format, Grid, GridCell, TextLine};
 
-use super::normal::normalize;
+use crate::text::normalize;
 
 /// Largest colspan/rowspan honoured (guards against `colspan=100000`).
 const MAX_SPAN: usize = 200;

@@ -5,14 +5,13 @@
 //! is reported as `not_a_pdf`.
 
 pub mod html;
-pub mod normal;
 pub mod pdf;
 pub mod sheet;
 pub mod text;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Decoded, Format};
-use crate::settings::Limits;
+use crate::settings::{Limits, PdfOptions};
 
 /// Guesses the format of `bytes`, using the file name only to break ties.
 pub fn sniff(bytes: &[u8], name: &str) -> Option<Format> {
@@ -55,7 +54,13 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Decodes one document held in memory. `name` is its file name or URL,
 /// used for messages and tie-breaking; `charset` an HTTP charset if known.
-pub fn decode(bytes: &[u8], name: &str, charset: Option<&str>, limits: &Limits) -> Result<Decoded> {
+pub fn decode(
+    bytes: &[u8],
+    name: &str,
+    charset: Option<&str>,
+    limits: &Limits,
+    pdf_options: &PdfOptions,
+) -> Result<Decoded> {
     if bytes.is_empty() {
         return Err(Error::new(ErrorKind::Empty, "the file is empty (0 bytes)"));
     }
@@ -78,7 +83,7 @@ pub fn decode(bytes: &[u8], name: &str, charset: Option<&str>, limits: &Limits) 
                     "named .pdf but the content is not a PDF (no %PDF- header): probably an error page or a partial download",
                 ));
             }
-            pdf::decode(bytes, limits)
+            pdf::decode(bytes, limits, pdf_options)
         }
         Some(Format::Html) => {
             if lower.ends_with(".pdf") {

@@ -37,10 +37,10 @@ use lopdf::Document;
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 use space::PageSpace;
 
-use crate::decode::normal::normalize;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Decoded, Format, Glyph, Page};
-use crate::settings::Limits;
+use crate::settings::{Limits, PdfOptions};
+use crate::text::{is_cjk, normalize};
 
 /// Share of garbled characters (U+FFFD, private use) above which the text
 /// layer of pdf-extract is distrusted.
@@ -84,8 +84,8 @@ struct Extracted {
 }
 
 /// Decodes a PDF held in memory into blocks.
-pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded> {
-    let read = pages(bytes, limits)?;
+pub fn decode(bytes: &[u8], limits: &Limits, options: &PdfOptions) -> Result<Decoded> {
+    let read = pages(bytes, limits, options)?;
     let blocks = read
         .pages
         .iter()
@@ -112,9 +112,10 @@ pub struct PdfPages {
 }
 
 /// Reads the glyphs and ruling lines of every page (steps 1–3 of the module doc).
-pub fn pages(bytes: &[u8], limits: &Limits) -> Result<PdfPages> {
+pub fn pages(bytes: &[u8], limits: &Limits, options: &PdfOptions) -> Result<PdfPages> {
     install_quiet_hook();
-    let extracted = worker::run(bytes, limits)?;
+    let fallback = options.pdftotext.as_deref();
+    let extracted = worker::run(bytes, limits, &options.isolation)?;
     let extracted = match extracted {
         Ok(x) => x,
         // Structural errors: no point trying another engine on the same bytes
@@ -123,7 +124,7 @@ pub fn pages(bytes: &[u8], limits: &Limits) -> Result<PdfPages> {
         // A guard tripped: cut off, not retried with another engine.
         Err(e) if e.kind == ErrorKind::Timeout => return Err(e),
         Err(e) if e.kind == ErrorKind::Truncated => {
-            return match pdftotext::decode(bytes, limits) {
+            return match pdftotext::decode(bytes, limits, fallback) {
                 Ok(mut d) if has_glyphs(&d.1) => {
                     d.0.push(format!(
                         "lopdf could not parse the file ({}); read by pdftotext",
@@ -140,12 +141,17 @@ pub fn pages(bytes: &[u8], limits: &Limits) -> Result<PdfPages> {
             misread: Vec::new(),
         },
     };
-    finish(bytes, limits, extracted)
+    finish(bytes, limits, fallback, extracted)
 }
 
 /// Chooses between the pdf-extract result and the pdftotext fallback and
 /// assembles the blocks.
-fn finish(bytes: &[u8], limits: &Limits, extracted: Extracted) -> Result<PdfPages> {
+fn finish(
+    bytes: &[u8],
+    limits: &Limits,
+    fallback: Option<&std::path::Path>,
+    extracted: Extracted,
+) -> Result<PdfPages> {
     let Extracted {
         pages,
         failed,
@@ -180,7 +186,7 @@ fn finish(bytes: &[u8], limits: &Limits, extracted: Extracted) -> Result<PdfPage
         } else {
             "pdf-extract found no text".to_string()
         };
-        match pdftotext::decode(bytes, limits) {
+        match pdftotext::decode(bytes, limits, fallback) {
             Ok((mut w, mut fallback_pages)) => {
                 // pdftotext has no ruling lines; ours come from lopdf and
                 // do not depend on the fonts.
@@ -284,11 +290,6 @@ impl TextQuality {
 /// a Unicode mapping decodes to.
 fn is_garbled_char(c: char) -> bool {
     matches!(c as u32, 0xFFFD | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF | 0x00..=0x08 | 0x0E..=0x1F | 0x80..=0x9F)
-}
-
-/// CJK ideographs (the unified blocks and extensions A/B).
-pub fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF)
 }
 
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {

@@ -10,7 +10,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Block, Decoded, Format, Grid, GridCell, TextLine};
 use crate::settings::Limits;
 
-use super::normal::normalize;
+use crate::text::normalize;
 
 /// Decodes a workbook.
 pub fn decode(bytes: &[u8], name: &str, limits: &Limits) -> Result<Decoded> {

@@ -5,7 +5,7 @@
 use crate::error::Result;
 use crate::model::{Block, Decoded, Format, Grid, TextLine};
 
-use super::normal::normalize;
+use crate::text::normalize;
 
 /// Decodes a text document.
 pub fn decode(bytes: &[u8], charset: Option<&str>) -> Result<Decoded> {

@@ -1,7 +1,8 @@
 //! Layout: positioned glyphs and ruling lines of a page into text lines and
 //! table grids, in reading order.
 //!
-//! The rungs, each a callable step (see [`debug_page`] to inspect them):
+//! The rungs, each a callable step (see [`debug_page`] for them as JSON and
+//! [`debug::page_svg`] drawn over the page):
 //!
 //! 1. [`grid::find_tables`] — ruling lines → snapped, merged segments →
 //!    connected clusters → tables with row and column boundaries.
@@ -14,6 +15,7 @@
 
 pub mod align;
 pub mod cluster;
+pub mod debug;
 pub mod grid;
 pub mod words;
 

@@ -1,8 +1,8 @@
 //! First rung: glyphs → lines (grouped by baseline, sorted by x) → text.
 
-use crate::decode::normal::normalize;
-use crate::decode::pdf::is_cjk;
 use crate::model::Glyph;
+use crate::text::is_cjk;
+use crate::text::normalize;
 
 /// Glyphs whose baselines differ by at most this share of the font size are
 /// on one line.

@@ -25,20 +25,19 @@
 //!    …项目支出绩效自评表 are read by [`selfeval`].
 
 pub mod clause;
-pub mod pattern;
 pub mod selfeval;
 
-pub use pattern::NarrativePatterns;
+pub use crate::patterns::NarrativePatterns;
 
 use regex::Captures;
 use rust_decimal::Decimal;
 
-use crate::decode::normal::squash;
 use crate::model::Block;
 use crate::record::NarrativeFact;
+use crate::text::squash;
 
+use crate::patterns::narrative::{Rule, Structure};
 use clause::{amount_yuan, clause_end, number, sentences};
-use pattern::{Rule, Structure};
 
 #[derive(PartialEq)]
 enum Mode {
@@ -367,11 +366,11 @@ fn emit(
 mod tests {
     use super::*;
     use crate::decode::text::blocks_from_text;
-    use crate::recognize::PatternSet;
+    use crate::patterns::Patterns;
 
-    fn set() -> &'static PatternSet {
-        static SET: std::sync::OnceLock<PatternSet> = std::sync::OnceLock::new();
-        SET.get_or_init(|| PatternSet::bundled().unwrap_or_else(|e| panic!("{e}")))
+    fn set() -> &'static Patterns {
+        static SET: std::sync::OnceLock<Patterns> = std::sync::OnceLock::new();
+        SET.get_or_init(|| Patterns::bundled().unwrap_or_else(|e| panic!("{e}")))
     }
 
     fn run(text: &str) -> Vec<NarrativeFact> {

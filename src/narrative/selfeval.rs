@@ -14,10 +14,10 @@
 
 use rust_decimal::Decimal;
 
-use crate::decode::normal::squash;
 use crate::model::Grid;
 use crate::normalize::{parse_amount, to_yuan};
 use crate::record::{AmountUnit, NarrativeFact};
+use crate::text::squash;
 
 use super::NarrativePatterns;
 

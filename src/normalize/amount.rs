@@ -59,16 +59,6 @@ fn well_formed(s: &str) -> bool {
     true
 }
 
-/// Half a unit of the last printed digit of an amount, in its printed unit
-/// ("8.53" → 0.005, "7" → 0.5): how far the printed value may be from the
-/// value it was rounded from.
-pub fn half_unit(printed: &str) -> Decimal {
-    let decimals = printed.split_once('.').map_or(0, |(_, f)| {
-        f.chars().take_while(char::is_ascii_digit).count()
-    });
-    Decimal::new(5, decimals as u32 + 1)
-}
-
 /// Converts a printed amount in `unit` to yuan exactly.
 /// The result keeps at least two decimals (fen) and any further precision
 /// that was printed: 2940.05 万元 is 29400500.00 yuan.

@@ -4,5 +4,5 @@
 pub mod amount;
 pub mod code;
 
-pub use amount::{half_unit, parse_amount, parse_unit, to_yuan};
+pub use amount::{parse_amount, parse_unit, to_yuan};
 pub use code::{code_level, compact_code, join_split_code, parent_code};

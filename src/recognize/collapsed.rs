@@ -15,12 +15,13 @@
 use regex::Regex;
 use rust_decimal::Decimal;
 
-use crate::decode::normal::squash;
+use crate::check::printed_half_unit as half_unit;
 use crate::model::{Block, Grid, GridCell, TextLine};
-use crate::normalize::{half_unit, parse_amount};
+use crate::normalize::parse_amount;
+use crate::text::squash;
 
 use super::header::strip_enumeration;
-use super::pattern::{AnyOf, Common, PatternSet, TablePattern};
+use crate::patterns::{AnyOf, Common, Identity, TablePattern, TablePatterns};
 
 /// The key of a code heading (科目编码, 类, 款, 项) among the headings.
 const LABEL: &str = "#";
@@ -35,7 +36,7 @@ const MAX_HEADER_LINES: usize = 8;
 pub type RowNote = (String, String, String);
 
 /// Rebuilds collapsed tables in a text document's blocks.
-pub fn rebuild(blocks: &[Block], patterns: &PatternSet) -> (Vec<Block>, Vec<RowNote>) {
+pub fn rebuild(blocks: &[Block], patterns: &TablePatterns) -> (Vec<Block>, Vec<RowNote>) {
     let mut out = Vec::with_capacity(blocks.len());
     let mut notes = Vec::new();
     let mut open: Option<Building> = None;
@@ -85,14 +86,14 @@ pub fn rebuild(blocks: &[Block], patterns: &PatternSet) -> (Vec<Block>, Vec<RowN
 }
 
 /// The pattern whose title matches a line best (the longest match).
-fn title_pattern(line: &str, patterns: &PatternSet) -> Option<usize> {
+fn title_pattern(line: &str, patterns: &TablePatterns) -> Option<usize> {
     if line.chars().count() > 60 {
         return None;
     }
     let common = &patterns.common;
     let rest = strip_enumeration(line, common);
     patterns
-        .tables
+        .kinds
         .iter()
         .enumerate()
         .filter_map(|(i, t)| t.titles.longest(&rest).map(|m| (i, m.as_str().len())))
@@ -133,9 +134,9 @@ impl Building {
         }
     }
 
-    fn take(&mut self, line: &TextLine, squashed: &str, patterns: &PatternSet) -> Taken {
+    fn take(&mut self, line: &TextLine, squashed: &str, patterns: &TablePatterns) -> Taken {
         let common = &patterns.common;
-        let pattern = &patterns.tables[self.pattern];
+        let pattern = &patterns.kinds[self.pattern];
         if common.unit_name.is_match(squashed)
             || common.amount_unit.is_match(squashed)
             || common.year.is_match(squashed) && squashed.chars().count() <= 12
@@ -206,8 +207,8 @@ impl Building {
     }
 
     /// Emits the table as a grid, or the lines as they were when no row was read.
-    fn finish(self, patterns: &PatternSet, out: &mut Vec<Block>, notes: &mut Vec<RowNote>) {
-        let pattern = &patterns.tables[self.pattern];
+    fn finish(self, patterns: &TablePatterns, out: &mut Vec<Block>, notes: &mut Vec<RowNote>) {
+        let pattern = &patterns.kinds[self.pattern];
         if self.rows.is_empty() {
             out.extend(
                 self.header
@@ -259,17 +260,7 @@ impl Building {
                 header_rows[1].push(GridCell::new(heading.clone()));
             }
         }
-        let identities: Vec<Identity> = patterns
-            .checks
-            .column_sum
-            .iter()
-            .filter(|r| r.table == pattern.kind && r.parts.iter().all(|p| !p.starts_with('-')))
-            .map(|r| Identity {
-                total: r.total.clone(),
-                parts: r.parts.clone(),
-                requires: r.requires.clone(),
-            })
-            .collect();
+        let identities = &pattern.identities;
         let mut grid_rows: Vec<Vec<GridCell>> = if sides.len() > 1 {
             header_rows
         } else {
@@ -290,7 +281,7 @@ impl Building {
                             .map(|c| c.iter().map(|(k, _)| k.as_str()).collect())
                             .unwrap_or_default();
                         let candidates = if unknown.is_empty() {
-                            candidates(&amounts, &keys, &identities)
+                            candidates(&amounts, &keys, identities)
                         } else {
                             Vec::new()
                         };
@@ -339,14 +330,6 @@ impl Building {
         grid.rows = grid_rows;
         out.push(Block::Grid(grid));
     }
-}
-
-/// A column identity of the table (`total` = Σ `parts`), applying only when
-/// every `requires` column is printed.
-struct Identity {
-    total: String,
-    parts: Vec<String>,
-    requires: Vec<String>,
 }
 
 /// One side of a printed row.
@@ -724,7 +707,7 @@ fn resolve_by_hierarchy(
     rows: &mut [Vec<Option<Side>>],
     width: usize,
     pattern: &TablePattern,
-    patterns: &PatternSet,
+    patterns: &TablePatterns,
 ) {
     let common = &patterns.common;
     let codes: Vec<Option<String>> = rows
@@ -922,7 +905,9 @@ mod tests {
     use super::*;
 
     fn kinds_and_grids(text: &str) -> (Vec<Block>, Vec<RowNote>) {
-        let patterns = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
+        let patterns = crate::patterns::Patterns::bundled()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .tables;
         let blocks = crate::decode::text::blocks_from_text(text);
         rebuild(&blocks, &patterns)
     }
@@ -970,21 +955,23 @@ mod tests {
     const THREE_PUBLIC: &str = "2026年单位“三公”经费和机关运行经费预算表\n编制单位：某单位 单位:万元\n\
         “三公”经费预算数\n机关运行经费预算\n数合计 因公出国(境)费 公务接待费公务用车购置及运行费\n小计 购置费 运行费\n";
 
-    fn three_public_keys(patterns: &PatternSet) -> (usize, Vec<String>) {
+    fn three_public_keys(patterns: &TablePatterns) -> (usize, Vec<String>) {
         let p = patterns
-            .tables
+            .kinds
             .iter()
             .position(|t| t.kind == "budget_three_public")
             .unwrap_or_else(|| panic!("no budget_three_public pattern"));
-        let keys = patterns.tables[p].layouts[0].clone();
+        let keys = patterns.kinds[p].layouts[0].clone();
         (p, keys)
     }
 
     #[test]
     fn a_linearized_multi_level_header_takes_its_template_layout() {
-        let patterns = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
+        let patterns = crate::patterns::Patterns::bundled()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .tables;
         let (p, _) = three_public_keys(&patterns);
-        let pattern = &patterns.tables[p];
+        let pattern = &patterns.kinds[p];
         let keys = |text: &str| {
             layout_columns(&squash(text), pattern, &patterns.common)
                 .map(|c| c.into_iter().map(|(k, _)| k).collect::<Vec<_>>())

@@ -2,12 +2,12 @@
 //! column is (a row-identity role or a value column with a key), and how the
 //! columns split into side-by-side blocks.
 
-use crate::decode::normal::squash;
 use crate::model::{Grid, GridCell};
 use crate::normalize::{compact_code, parse_amount};
 use crate::record::Side;
+use crate::text::squash;
 
-use super::pattern::{Common, TablePattern};
+use crate::patterns::{Common, TablePattern};
 
 /// What a column holds.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,18 +10,15 @@
 
 pub mod collapsed;
 pub mod header;
-pub mod pattern;
 pub mod rows;
 
-pub use pattern::PatternSet;
-
-use crate::decode::normal::squash;
 use crate::model::{Block, Decoded, Grid, GridCell};
 use crate::normalize::parse_unit;
 use crate::record::{AmountUnit, Column, DocumentKind, DocumentMeta, Scope, Table};
+use crate::text::squash;
 
+use crate::patterns::{Common, TablePattern, TablePatterns};
 use header::Header;
-use pattern::{Common, TablePattern};
 use rows::RowReader;
 
 /// Text lines after a title within which its grid must start.
@@ -32,7 +29,7 @@ const MAX_TITLE_CHARS: usize = 60;
 const DOCUMENT_HEAD_LINES: usize = 40;
 
 /// Finds the document's metadata and every table in a decoded document.
-pub fn recognize(decoded: &Decoded, patterns: &PatternSet) -> (DocumentMeta, Vec<Table>) {
+pub fn recognize(decoded: &Decoded, patterns: &TablePatterns) -> (DocumentMeta, Vec<Table>) {
     // Only text renderings can have collapsed tables; other formats are read
     // as decoded, without a copy of their blocks.
     let rebuilt;
@@ -96,11 +93,11 @@ pub fn recognize(decoded: &Decoded, patterns: &PatternSet) -> (DocumentMeta, Vec
 /// inside the table frame become text lines: a row that is one merged cell
 /// across the whole width, or (spans unknown) a lone first cell whose text
 /// is a table title or a metadata line.
-fn peel_title_rows(blocks: &[Block], patterns: &PatternSet) -> Vec<Block> {
+fn peel_title_rows(blocks: &[Block], patterns: &TablePatterns) -> Vec<Block> {
     let common = &patterns.common;
     let is_meta = |t: &str| {
         let s = squash(t);
-        patterns.tables.iter().any(|p| p.titles.is_match(&s))
+        patterns.kinds.iter().any(|p| p.titles.is_match(&s))
             || common.labels.is_match(&s)
             || common.unit_name.is_match(&s)
             || common.amount_unit.is_match(&s)
@@ -176,7 +173,7 @@ struct Open {
 }
 
 struct Walker<'a> {
-    patterns: &'a PatternSet,
+    patterns: &'a TablePatterns,
     pending: Option<Pending>,
     open: Option<Open>,
     tables: Vec<Table>,
@@ -185,7 +182,7 @@ struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    fn new(patterns: &'a PatternSet) -> Self {
+    fn new(patterns: &'a TablePatterns) -> Self {
         Walker {
             patterns,
             pending: None,
@@ -328,7 +325,7 @@ impl<'a> Walker<'a> {
         }
         let rest = header::strip_enumeration(&rest, common);
         let mut best: Option<(usize, usize)> = None;
-        for (i, t) in self.patterns.tables.iter().enumerate() {
+        for (i, t) in self.patterns.kinds.iter().enumerate() {
             if let Some(m) = t.titles.longest(&rest) {
                 // What precedes the title may be a unit name or a year, not a sentence.
                 let prefix = &rest[..m.start()];
@@ -356,7 +353,7 @@ impl<'a> Walker<'a> {
         }
         let rest = header::strip_enumeration(&rest, common);
         self.patterns
-            .tables
+            .kinds
             .get(p)?
             .titles
             .longest(&rest)
@@ -377,7 +374,7 @@ impl<'a> Walker<'a> {
                 && grid.width() == open.width
                 && (grid.page == last_page + 1 || grid.page == last_page);
             if continues {
-                let pattern = &patterns.tables[open.pattern];
+                let pattern = &patterns.kinds[open.pattern];
                 let unit = open.table.amount_unit.unwrap_or(AmountUnit::Yuan);
                 open.reader.read(
                     &grid.rows,
@@ -402,7 +399,7 @@ impl<'a> Walker<'a> {
     }
 
     fn open_table(&mut self, p: Pending, grid: &Grid) {
-        let pattern: &TablePattern = &self.patterns.tables[p.pattern];
+        let pattern: &TablePattern = &self.patterns.kinds[p.pattern];
         let common = self.common();
         let split = header::split_inline_code_headings(grid, common);
         let grid = split.as_ref().unwrap_or(grid);
@@ -494,7 +491,7 @@ impl<'a> Walker<'a> {
     fn close_pending(&mut self) {
         if let Some(p) = self.pending.take() {
             if p.empty_marker {
-                let pattern = &self.patterns.tables[p.pattern];
+                let pattern = &self.patterns.kinds[p.pattern];
                 self.tables.push(Table {
                     kind: pattern.kind.clone(),
                     label: p.label,
@@ -520,7 +517,7 @@ impl<'a> Walker<'a> {
 
 /// The document's title, unit, year, kind and scope, from its first lines,
 /// falling back on what its tables say.
-fn document_meta(blocks: &[Block], tables: &[Table], patterns: &PatternSet) -> DocumentMeta {
+fn document_meta(blocks: &[Block], tables: &[Table], patterns: &TablePatterns) -> DocumentMeta {
     let common = &patterns.common;
     let mut meta = DocumentMeta::default();
     let title_re = regex::Regex::new(r"(\d{4})\s*年度?\s*(.*?)(部门|单位)?\s*(决算|预算)")
@@ -709,7 +706,9 @@ mod tests {
 
     #[test]
     fn unit_names_are_never_headings_captions_or_regions() {
-        let patterns = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
+        let patterns = crate::patterns::Patterns::bundled()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .tables;
         let common = &patterns.common;
         for not in [
             "第二部分",
@@ -733,7 +732,9 @@ mod tests {
     }
 
     fn recognize_text(text: &str) -> (DocumentMeta, Vec<Table>) {
-        let patterns = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
+        let patterns = crate::patterns::Patterns::bundled()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .tables;
         let decoded =
             crate::decode::text::decode(text.as_bytes(), None).unwrap_or_else(|e| panic!("{e}"));
         recognize(&decoded, &patterns)

@@ -2,17 +2,17 @@
 
 use std::collections::BTreeMap;
 
-use crate::decode::normal::squash;
 use crate::model::GridCell;
 use crate::normalize::{
     code_level, compact_code, join_split_code, parent_code, parse_amount, to_yuan,
 };
 use crate::record::{AmountUnit, Row, Side};
+use crate::text::squash;
 
 use super::header::{
     is_column_number_row, row_signature, strip_enumeration, ColumnBlock, Header, Role,
 };
-use super::pattern::{Common, TablePattern};
+use crate::patterns::{Common, TablePattern};
 
 /// State carried from row to row while reading one table.
 #[derive(Debug, Default)]

@@ -23,7 +23,7 @@ use std::time::Duration;
 use sqlx::{AnyConnection, AssertSqlSafe, Row as _};
 
 use super::{millis, now_rfc3339, Result, Store};
-use crate::extract::sha256_hex;
+use crate::text::sha256_hex;
 
 /// Claims of one job before it is given up as failed.
 pub const MAX_ATTEMPTS: i64 = 3;

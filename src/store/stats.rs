@@ -6,7 +6,10 @@ use serde::Serialize;
 use sqlx::Row as _;
 
 use super::{Result, Store};
-use crate::recognize::PatternSet;
+use futures_util::TryStreamExt as _;
+
+use crate::patterns::Families;
+use crate::record::DocumentKind;
 
 /// Documents of one (year, kind, region).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -28,8 +31,11 @@ pub struct TableCoverage {
     pub document_kind: String,
     /// The table kind.
     pub table_kind: String,
-    /// Whether a complete disclosure must contain it.
+    /// Whether a complete disclosure must contain it (for at least one
+    /// document: template families have table sets of their own).
     pub required: bool,
+    /// Readable documents that must contain it.
+    pub required_in: i64,
     /// Readable documents of that kind.
     pub documents: i64,
     /// Of which have the table.
@@ -58,7 +64,7 @@ pub struct Stats {
     pub errors: BTreeMap<String, i64>,
     /// Documents by year, kind and region.
     pub documents: Vec<DocumentGroup>,
-    /// Required tables expected (readable documents × required kinds) and found.
+    /// Required tables expected (the required kinds of each readable document) and found.
     pub tables_expected: i64,
     /// Required tables found.
     pub tables_found: i64,
@@ -86,8 +92,11 @@ pub struct CrawlRun {
     pub documents: i64,
 }
 
-/// Computes the report; `patterns` tells which tables each document kind requires.
-pub async fn stats(store: &Store, patterns: &PatternSet) -> Result<Stats> {
+/// A document's id, kind and its tables' (kind, title).
+type Doc = (i64, String, Vec<(String, String)>);
+
+/// Computes the report; `families` tells which tables a document requires.
+pub async fn stats(store: &Store, families: &Families) -> Result<Stats> {
     let pool = store.pool();
     let totals: BTreeMap<String, i64> = super::ingest::counts(store)
         .await?
@@ -119,48 +128,74 @@ pub async fn stats(store: &Store, patterns: &PatternSet) -> Result<Stats> {
     }
     documents.sort();
 
-    // Readable documents per kind, and how many of them have each table kind.
+    // Readable documents per kind; for each table kind, how many of them
+    // have it and how many require it (their family's table set, or the
+    // kinds marked required: the catalog decides, as the metadata checks
+    // do). Streamed a document at a time.
     let mut readable: BTreeMap<String, i64> = BTreeMap::new();
-    for r in sqlx::query(
-        "SELECT kind, COUNT(*) FROM documents WHERE error_kind IS NULL AND kind IS NOT NULL GROUP BY kind",
-    )
-    .fetch_all(pool)
-    .await?
-    {
-        readable.insert(r.try_get(0)?, r.try_get(1)?);
-    }
     let mut having: BTreeMap<(String, String), i64> = BTreeMap::new();
-    for r in sqlx::query(
-        "SELECT d.kind, t.kind, COUNT(DISTINCT d.id) FROM documents d JOIN tables t ON t.document_id = d.id
-         WHERE d.error_kind IS NULL AND d.kind IS NOT NULL GROUP BY d.kind, t.kind",
-    )
-    .fetch_all(pool)
-    .await?
+    let mut requiring: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let (mut expected, mut found) = (0, 0);
     {
-        having.insert((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?);
+        let mut rows = sqlx::query(
+            "SELECT d.id, d.kind, t.kind, t.title FROM documents d LEFT JOIN tables t ON t.document_id = d.id
+             WHERE d.error_kind IS NULL AND d.kind IS NOT NULL ORDER BY d.id, t.ordinal",
+        )
+        .fetch(pool);
+        let mut current: Option<Doc> = None;
+        let mut settle = |doc: Option<Doc>| {
+            let Some((_, dk, tables)) = doc else {
+                return;
+            };
+            *readable.entry(dk.clone()).or_default() += 1;
+            let kinds: BTreeSet<&str> = tables.iter().map(|(k, _)| k.as_str()).collect();
+            for k in &kinds {
+                *having.entry((dk.clone(), k.to_string())).or_default() += 1;
+            }
+            let Ok(kind) =
+                serde_json::from_value::<DocumentKind>(serde_json::Value::String(dk.clone()))
+            else {
+                return;
+            };
+            for r in families.required(kind, tables.iter().map(|(_, title)| title)) {
+                *requiring.entry((dk.clone(), r.kind.clone())).or_default() += 1;
+                expected += 1;
+                if kinds.contains(r.kind.as_str()) {
+                    found += 1;
+                }
+            }
+        };
+        while let Some(r) = rows.try_next().await? {
+            let id: i64 = r.try_get(0)?;
+            if current.as_ref().is_none_or(|c| c.0 != id) {
+                settle(current.take());
+                current = Some((id, r.try_get(1)?, Vec::new()));
+            }
+            let table: Option<String> = r.try_get(2)?;
+            let title: Option<String> = r.try_get(3)?;
+            if let (Some(c), Some(t)) = (current.as_mut(), table) {
+                c.2.push((t, title.unwrap_or_default()));
+            }
+        }
+        settle(current.take());
     }
     let mut tables = Vec::new();
-    let (mut expected, mut found) = (0, 0);
     let mut seen = BTreeSet::new();
-    for p in &patterns.tables {
+    for p in &families.kinds {
         let Some(dk) = super::ingest::name_of(&p.document) else {
             continue;
         };
         let docs = readable.get(&dk).copied().unwrap_or(0);
-        let have = having
-            .get(&(dk.clone(), p.kind.clone()))
-            .copied()
-            .unwrap_or(0);
-        if p.required {
-            expected += docs;
-            found += have;
-        }
-        seen.insert((dk.clone(), p.kind.clone()));
+        let key = (dk.clone(), p.kind.clone());
+        let have = having.get(&key).copied().unwrap_or(0);
+        let required_in = requiring.get(&key).copied().unwrap_or(0);
+        seen.insert(key);
         if docs > 0 {
             tables.push(TableCoverage {
                 document_kind: dk,
                 table_kind: p.kind.clone(),
-                required: p.required,
+                required: required_in > 0,
+                required_in,
                 documents: docs,
                 found: have,
             });
@@ -173,6 +208,7 @@ pub async fn stats(store: &Store, patterns: &PatternSet) -> Result<Stats> {
                 document_kind: dk.clone(),
                 table_kind: tk.clone(),
                 required: false,
+                required_in: 0,
                 documents: readable.get(dk).copied().unwrap_or(0),
                 found: *have,
             });

@@ -9,9 +9,10 @@ pub mod pg;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use gongkai::recognize::PatternSet;
+use std::sync::OnceLock;
+
 use gongkai::record::Record;
-use gongkai::settings::Limits;
+use gongkai::{Extractor, Patterns};
 
 /// The crate root.
 pub fn root() -> PathBuf {
@@ -29,10 +30,22 @@ pub fn shared() -> Option<PathBuf> {
     p.join("corpus").is_dir().then_some(p)
 }
 
+/// The bundled patterns, compiled once for every test.
+pub fn patterns() -> &'static Patterns {
+    static SET: OnceLock<Patterns> = OnceLock::new();
+    SET.get_or_init(|| Patterns::bundled().unwrap_or_else(|e| panic!("patterns: {e}")))
+}
+
+/// An extractor with the bundled patterns and the default limits (PDFs in a
+/// thread, pdftotext as the fallback).
+pub fn extractor() -> &'static Extractor {
+    static EXTRACTOR: OnceLock<Extractor> = OnceLock::new();
+    EXTRACTOR.get_or_init(|| Extractor::new(patterns().clone()))
+}
+
 /// Extracts one file with the bundled patterns.
 pub fn extract(path: &Path) -> Record {
-    let patterns = PatternSet::bundled().unwrap_or_else(|e| panic!("patterns: {e}"));
-    gongkai::extract::extract_path(path, &patterns, &Limits::default())
+    extractor().extract_path(path)
 }
 
 /// The tables of a record as JSON, without the page numbers (which depend

@@ -3,45 +3,39 @@
 //! into one glyph per character); it reports no ruling lines, so tables come
 //! out of the alignment grid in [`layout`](crate::layout).
 //!
-//! The executable is `pdftotext` on the `PATH`, or the path in the
-//! environment variable [`PDFTOTEXT_ENV`]; setting that variable to an empty
-//! string disables the fallback (tests use it to simulate its absence).
+//! The executable is [`PdfOptions::pdftotext`](crate::settings::PdfOptions):
+//! `pdftotext` on the `PATH` by default, another path, or none (the fallback
+//! disabled).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use crate::decode::normal::normalize;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Glyph, Page};
 use crate::settings::Limits;
+use crate::text::normalize;
 
 /// The engine name recorded in [`Decoded::engine`](crate::model::Decoded::engine).
 pub const ENGINE: &str = "pdftotext";
-/// Environment variable naming the pdftotext executable ("" disables it).
-pub const PDFTOTEXT_ENV: &str = "GONGKAI_PDFTOTEXT";
 /// Width of a non-CJK character relative to a CJK one when a word box is
 /// split into glyphs.
 pub const HALF_WIDTH: f64 = 0.5;
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// The executable to run, or `None` when the fallback is disabled.
-pub fn executable() -> Option<String> {
-    match std::env::var(PDFTOTEXT_ENV) {
-        Ok(v) if v.trim().is_empty() => None,
-        Ok(v) => Some(v),
-        Err(_) => Some("pdftotext".to_string()),
-    }
-}
-
-/// Reads `bytes` with pdftotext: warnings and pages of glyphs (no rules).
-pub fn decode(bytes: &[u8], limits: &Limits) -> Result<(Vec<String>, Vec<Page>)> {
-    let Some(exe) = executable() else {
+/// Reads `bytes` with the pdftotext executable `exe` (`None`: the fallback
+/// is disabled): warnings and pages of glyphs (no rules).
+pub fn decode(
+    bytes: &[u8],
+    limits: &Limits,
+    exe: Option<&std::path::Path>,
+) -> Result<(Vec<String>, Vec<Page>)> {
+    let Some(exe) = exe else {
         return Err(Error::new(
             ErrorKind::DecoderFailed,
-            format!("pdftotext is disabled ({PDFTOTEXT_ENV} is empty)"),
+            "the pdftotext fallback is disabled",
         ));
     };
     let path = std::env::temp_dir().join(format!(
@@ -57,7 +51,7 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<(Vec<String>, Vec<Page>)>
             format!("cannot write a temporary file for pdftotext: {e}"),
         ));
     }
-    let result = run(&exe, &path, limits);
+    let result = run(exe, &path, limits);
     let _ = std::fs::remove_file(&path);
     let xhtml = result?;
     let pages = parse_bbox_layout(&xhtml);
@@ -65,7 +59,7 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<(Vec<String>, Vec<Page>)>
 }
 
 /// Runs the executable on `path`, returning its standard output.
-fn run(exe: &str, path: &std::path::Path, limits: &Limits) -> Result<String> {
+fn run(exe: &std::path::Path, path: &std::path::Path, limits: &Limits) -> Result<String> {
     let child = Command::new(exe)
         .arg("-bbox-layout")
         .arg("-enc")
@@ -81,7 +75,10 @@ fn run(exe: &str, path: &std::path::Path, limits: &Limits) -> Result<String> {
         .map_err(|e| {
             Error::new(
                 ErrorKind::DecoderFailed,
-                format!("cannot run {exe}: {e} (is poppler-utils installed?)"),
+                format!(
+                    "cannot run {}: {e} (is poppler-utils installed?)",
+                    exe.display()
+                ),
             )
         })?;
     let (status, out) = match super::child::finish(child, None, Instant::now(), limits.timeout) {

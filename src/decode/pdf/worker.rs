@@ -5,7 +5,7 @@
 //! overflow its stack on self-referencing forms. A panic is caught either
 //! way; a runaway loop or a stack overflow is only contained by a process:
 //!
-//! - **process** ([`use_process`]): the executable is started as
+//! - **process** ([`PdfIsolation::Process`]): the executable is started as
 //!   `EXE __pdf-worker PAGES OBJECTS DECODED`, reads the PDF on stdin and
 //!   writes the result on stdout (postcard: compact binary serde, exact floats). Past the time limit it is killed;
 //!   if it dies (abort, signal, out of memory) the document is
@@ -18,23 +18,20 @@
 
 use std::io::{Read, Write};
 use std::panic::{self, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, OnceLock};
+use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use super::{extract, panic_message, Extracted, QUIET_PANICS};
 use crate::error::{Error, ErrorKind, Result};
-use crate::settings::Limits;
+use crate::settings::{Limits, PdfIsolation};
 
 /// First argument that turns the `gongkai` binary into a PDF worker.
 pub const WORKER_ARG: &str = "__pdf-worker";
-/// Environment variable: `thread` forces in-process decoding even where
-/// [`use_process`] was called.
-pub const ISOLATION_ENV: &str = "GONGKAI_PDF_ISOLATION";
 /// Abandoned (timed-out, still running) decoder threads tolerated in thread mode.
 pub const MAX_STUCK_THREADS: usize = 4;
 
@@ -42,23 +39,7 @@ const RUNNING: u8 = 0;
 const FINISHED: u8 = 1;
 const ABANDONED: u8 = 2;
 
-static WORKER_EXE: OnceLock<PathBuf> = OnceLock::new();
 static STUCK_THREADS: AtomicUsize = AtomicUsize::new(0);
-
-/// Decode PDFs in child processes running `exe` (which must call [`serve`]
-/// when its first argument is [`WORKER_ARG`]). Returns false when a worker
-/// executable was already set.
-pub fn use_process(exe: PathBuf) -> bool {
-    WORKER_EXE.set(exe).is_ok()
-}
-
-/// The worker executable, unless thread mode is in force.
-fn process_exe() -> Option<&'static PathBuf> {
-    if std::env::var(ISOLATION_ENV).is_ok_and(|v| v.trim().eq_ignore_ascii_case("thread")) {
-        return None;
-    }
-    WORKER_EXE.get()
-}
 
 /// Abandoned decoder threads still running (thread mode).
 pub fn stuck_threads() -> usize {
@@ -75,10 +56,14 @@ struct Reply {
 /// Runs the pdf-extract pass (step 2 of the module doc of
 /// [`pdf`](super)) under the configured isolation. The outer error is a
 /// timeout or a refused start; the inner result is the pass's own.
-pub(super) fn run(bytes: &[u8], limits: &Limits) -> Result<Result<Extracted>> {
-    match process_exe() {
-        Some(exe) => in_process(exe, bytes, limits),
-        None => in_thread(bytes, limits),
+pub(super) fn run(
+    bytes: &[u8],
+    limits: &Limits,
+    isolation: &PdfIsolation,
+) -> Result<Result<Extracted>> {
+    match isolation {
+        PdfIsolation::Process(exe) => in_process(exe, bytes, limits),
+        PdfIsolation::Thread => in_thread(bytes, limits),
     }
 }
 
@@ -159,7 +144,7 @@ fn contained(bytes: &[u8], limits: &Limits) -> Result<Extracted> {
     })
 }
 
-fn in_process(exe: &PathBuf, bytes: &[u8], limits: &Limits) -> Result<Result<Extracted>> {
+fn in_process(exe: &Path, bytes: &[u8], limits: &Limits) -> Result<Result<Extracted>> {
     let start = Instant::now();
     let child = Command::new(exe)
         .arg(WORKER_ARG)
@@ -265,7 +250,7 @@ mod tests {
     use std::time::Duration;
 
     /// A stand-in worker: a shell script.
-    fn script(dir: &std::path::Path, name: &str, body: &str) -> PathBuf {
+    fn script(dir: &Path, name: &str, body: &str) -> std::path::PathBuf {
         use std::os::unix::fs::PermissionsExt;
         let p = dir.join(name);
         std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap_or_default();

@@ -1,67 +1,21 @@
-//! The pattern schema and loader. Patterns are data: one TOML file per table
-//! kind under `patterns/<document kind>/`, plus `patterns/common.toml` for
-//! what every table shares (labels, metadata lines, column roles, named
-//! lines, function-class names). See `patterns/README.md` for the schema.
+//! The table part of the patterns, what recognition receives: one TOML file
+//! per table kind under `patterns/<document kind>/`, plus
+//! `patterns/common.toml` for what every table shares (labels, metadata
+//! lines, column roles, named lines, function-class names); and the template
+//! families of `patterns/families.toml`.
 //!
 //! Every regex is matched against NFKC-normalized text with all whitespace
-//! removed. Files are compiled once; an invalid file is an error naming the
-//! file and the key.
+//! removed.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use regex::Regex;
 use serde::Deserialize;
 
+use super::AnyOf;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::record::{DocumentKind, Side};
-
-mod bundled {
-    include!(concat!(env!("OUT_DIR"), "/bundled_patterns.rs"));
-}
-
-/// A list of regexes; matches when any matches.
-#[derive(Debug, Clone, Default)]
-pub struct AnyOf(pub Vec<Regex>);
-
-impl AnyOf {
-    /// True when any regex matches.
-    pub fn is_match(&self, s: &str) -> bool {
-        self.0.iter().any(|r| r.is_match(s))
-    }
-
-    /// The first capture group of the first regex that matches.
-    pub fn capture(&self, s: &str) -> Option<String> {
-        self.0.iter().find_map(|r| {
-            r.captures(s)
-                .and_then(|c| c.get(1).or_else(|| c.get(0)))
-                .map(|m| m.as_str().to_string())
-        })
-    }
-
-    /// The longest match of any regex.
-    pub fn longest<'a>(&self, s: &'a str) -> Option<regex::Match<'a>> {
-        self.0
-            .iter()
-            .filter_map(|r| r.find(s))
-            .max_by_key(|m| m.as_str().chars().count())
-    }
-
-    fn compile(file: &str, key: &str, sources: &[String]) -> Result<AnyOf> {
-        sources
-            .iter()
-            .map(|s| {
-                Regex::new(s).map_err(|e| {
-                    Error::new(
-                        ErrorKind::Pattern,
-                        format!("patterns/{file}: `{key}`: invalid regex {s:?}: {e}"),
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>>>()
-            .map(AnyOf)
-    }
-}
 
 /// How a value column is recognized from its header path.
 #[derive(Debug, Clone)]
@@ -138,17 +92,17 @@ pub struct Family {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawFamilies {
-    family: Vec<RawFamily>,
+pub(super) struct RawFamilies {
+    pub(super) family: Vec<RawFamily>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawFamily {
-    id: String,
-    document: DocumentKind,
-    titles: Vec<String>,
-    required: Vec<String>,
+pub(super) struct RawFamily {
+    pub(super) id: String,
+    pub(super) document: DocumentKind,
+    pub(super) titles: Vec<String>,
+    pub(super) required: Vec<String>,
 }
 
 /// One table kind.
@@ -182,6 +136,37 @@ pub struct TablePattern {
     /// kind's templates, for a multi-level header whose text was linearized
     /// line by line (its reading order is not the columns' order).
     pub layouts: Vec<Vec<String>>,
+    /// The column identities of this kind (`total` = Σ `parts`, the
+    /// `column_sum` relations of `patterns/checks/` without negated parts):
+    /// what rebuilding a collapsed text table may rely on to place amounts.
+    pub identities: Vec<Identity>,
+}
+
+/// A column identity of a table kind, taken from its `column_sum` relations.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The total column key.
+    pub total: String,
+    /// The part column keys.
+    pub parts: Vec<String>,
+    /// Applies only when every one of these columns is printed.
+    pub requires: Vec<String>,
+}
+
+/// Everything recognition needs: the shared patterns and every table kind.
+#[derive(Debug, Clone, Default)]
+pub struct TablePatterns {
+    /// Shared patterns (`common.toml`).
+    pub common: Common,
+    /// Table kinds, in file-name order.
+    pub kinds: Vec<TablePattern>,
+}
+
+impl TablePatterns {
+    /// The pattern of a kind.
+    pub fn table(&self, kind: &str) -> Option<&TablePattern> {
+        self.kinds.iter().find(|t| t.kind == kind)
+    }
 }
 
 /// Column roles that identify a row.
@@ -237,26 +222,6 @@ pub struct Common {
     pub function_classes: Vec<(String, AnyOf)>,
 }
 
-/// Every pattern, compiled.
-#[derive(Debug, Clone, Default)]
-pub struct PatternSet {
-    /// Shared patterns.
-    pub common: Common,
-    /// Table kinds.
-    pub tables: Vec<TablePattern>,
-    /// Template families with their own table sets.
-    pub families: Vec<Family>,
-    /// Consistency relations (`patterns/checks/`).
-    pub checks: crate::check::CheckSet,
-    /// Narrative rules (`patterns/narrative/`).
-    pub narrative: crate::narrative::NarrativePatterns,
-    /// SHA-256 (hex) over every file the set was compiled from (names and
-    /// texts, in name order; crawler `sources/` left out): two sets with the
-    /// same fingerprint read documents the same way. The dataset store keeps
-    /// it with each document.
-    pub fingerprint: String,
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawColumn {
@@ -288,7 +253,7 @@ struct RawLine {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawTable {
+pub(super) struct RawTable {
     kind: String,
     document: DocumentKind,
     name: String,
@@ -338,7 +303,7 @@ struct RawRoles {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawCommon {
+pub(super) struct RawCommon {
     labels: Vec<String>,
     label_in_title: Vec<String>,
     enumeration: Vec<String>,
@@ -373,140 +338,7 @@ fn compile_lines(file: &str, raw: Vec<RawLine>) -> Result<Vec<LineRule>> {
         .collect()
 }
 
-/// The pattern files bundled into the binary: (path under `patterns/`, TOML text).
-pub fn bundled_files() -> &'static [(&'static str, &'static str)] {
-    bundled::BUNDLED
-}
-
-impl PatternSet {
-    /// The patterns bundled into the binary from `patterns/`.
-    pub fn bundled() -> Result<PatternSet> {
-        Self::from_files(
-            bundled::BUNDLED
-                .iter()
-                .map(|(p, s)| (p.to_string(), s.to_string())),
-        )
-    }
-
-    /// Loads every `.toml` file under `dir` (recursively), replacing the bundled set.
-    pub fn from_dir(dir: &Path) -> Result<PatternSet> {
-        let mut files = Vec::new();
-        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-            let entry = entry
-                .map_err(|e| Error::new(ErrorKind::Pattern, format!("{}: {e}", dir.display())))?;
-            let path = entry.path();
-            if path.extension().is_some_and(|x| x == "toml") {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    Error::new(ErrorKind::Pattern, format!("{}: {e}", path.display()))
-                })?;
-                let rel = path
-                    .strip_prefix(dir)
-                    .unwrap_or(path)
-                    .to_string_lossy()
-                    .into_owned();
-                files.push((rel, text));
-            }
-        }
-        Self::from_files(files)
-    }
-
-    /// Compiles a set of (name, TOML text) files. `common.toml` holds the
-    /// shared patterns; files under `sources/` (crawler portals) are skipped;
-    /// files under `narrative/` are compiled by [`crate::narrative`].
-    pub fn from_files(files: impl IntoIterator<Item = (String, String)>) -> Result<PatternSet> {
-        let mut set = PatternSet::default();
-        let mut have_common = false;
-        let mut check_files = Vec::new();
-        let mut narrative = Vec::new();
-        let mut hashed = Vec::new();
-        for (name, text) in files {
-            let name = name.replace('\\', "/");
-            if !name.starts_with("sources/") {
-                hashed.push((name.clone(), crate::extract::sha256_hex(text.as_bytes())));
-            }
-            if name.starts_with("checks/") {
-                check_files.push((name, text));
-                continue;
-            }
-            if name.starts_with("narrative/") {
-                narrative.push((name, text));
-                continue;
-            }
-            if name.starts_with("sources/") {
-                continue;
-            }
-            let err = |e: toml::de::Error| {
-                Error::new(ErrorKind::Pattern, format!("patterns/{name}: {e}"))
-            };
-            if name == "families.toml" {
-                let raw: RawFamilies = toml::from_str(&text).map_err(err)?;
-                for f in raw.family {
-                    set.families.push(Family {
-                        titles: AnyOf::compile(
-                            &name,
-                            &format!("family.{}.titles", f.id),
-                            &f.titles,
-                        )?,
-                        id: f.id,
-                        document: f.document,
-                        required: f.required,
-                    });
-                }
-            } else if name == "common.toml" {
-                let raw: RawCommon = toml::from_str(&text).map_err(err)?;
-                set.common = compile_common(&name, raw)?;
-                have_common = true;
-            } else {
-                let raw: RawTable = toml::from_str(&text).map_err(err)?;
-                set.tables.push(compile_table(&name, raw)?);
-            }
-        }
-        hashed.sort();
-        let mut listing = String::new();
-        for (name, hash) in &hashed {
-            listing.push_str(name);
-            listing.push('\t');
-            listing.push_str(hash);
-            listing.push('\n');
-        }
-        set.fingerprint = crate::extract::sha256_hex(listing.as_bytes());
-        set.checks = crate::check::CheckSet::from_files(check_files)?;
-        set.narrative = crate::narrative::NarrativePatterns::from_files(&narrative)?;
-        if !have_common {
-            return Err(Error::new(
-                ErrorKind::Pattern,
-                "patterns: common.toml is missing",
-            ));
-        }
-        let mut kinds: Vec<&str> = set.tables.iter().map(|t| t.kind.as_str()).collect();
-        kinds.sort_unstable();
-        if let Some(w) = kinds.windows(2).find(|w| w[0] == w[1]) {
-            return Err(Error::new(
-                ErrorKind::Pattern,
-                format!("patterns: kind `{}` is defined twice", w[0]),
-            ));
-        }
-        for f in &set.families {
-            if let Some(k) = f.required.iter().find(|k| set.table(k).is_none()) {
-                return Err(Error::new(
-                    ErrorKind::Pattern,
-                    format!(
-                        "patterns/families.toml: family `{}` requires unknown kind `{k}`",
-                        f.id
-                    ),
-                ));
-            }
-        }
-        Ok(set)
-    }
-
-    /// The pattern of a kind.
-    pub fn table(&self, kind: &str) -> Option<&TablePattern> {
-        self.tables.iter().find(|t| t.kind == kind)
-    }
-}
-
-fn compile_common(file: &str, raw: RawCommon) -> Result<Common> {
+pub(super) fn compile_common(file: &str, raw: RawCommon) -> Result<Common> {
     let c = |key: &str, v: &[String]| AnyOf::compile(file, key, v);
     Ok(Common {
         labels: c("labels", &raw.labels)?,
@@ -543,7 +375,7 @@ fn compile_common(file: &str, raw: RawCommon) -> Result<Common> {
     })
 }
 
-fn compile_table(file: &str, raw: RawTable) -> Result<TablePattern> {
+pub(super) fn compile_table(file: &str, raw: RawTable) -> Result<TablePattern> {
     let c = |key: &str, v: &[String]| AnyOf::compile(file, key, v);
     let columns = raw
         .columns
@@ -595,60 +427,6 @@ fn compile_table(file: &str, raw: RawTable) -> Result<TablePattern> {
         sides: raw.sides,
         name_codes: raw.name_codes,
         columns,
+        identities: Vec::new(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bundled_patterns_compile() {
-        let set = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
-        assert!(set.tables.len() >= 10, "{} table kinds", set.tables.len());
-        assert!(set.table("income_expenditure_summary").is_some());
-    }
-
-    #[test]
-    fn a_bad_regex_names_file_and_key() {
-        let files = vec![
-            (
-                "common.toml".to_string(),
-                include_str!("../../patterns/common.toml").to_string(),
-            ),
-            (
-                "final_account/x.toml".to_string(),
-                "kind='x'\ndocument='final_account'\nname='x'\ntitles=['(']\n".to_string(),
-            ),
-        ];
-        let err = PatternSet::from_files(files)
-            .err()
-            .map(|e| e.message)
-            .unwrap_or_default();
-        assert!(
-            err.contains("final_account/x.toml") && err.contains("titles"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn a_family_must_name_known_kinds() {
-        let set = PatternSet::bundled().unwrap_or_else(|e| panic!("{e}"));
-        assert!(set.families.iter().any(|f| f.id == "moe_university"));
-        let mut files: Vec<(String, String)> = bundled_files()
-            .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string()))
-            .filter(|(n, _)| n != "families.toml")
-            .collect();
-        files.push((
-            "families.toml".to_string(),
-            "[[family]]\nid='u'\ndocument='final_account'\ntitles=['高等学校']\nrequired=['no_such_kind']\n"
-                .to_string(),
-        ));
-        let err = PatternSet::from_files(files)
-            .err()
-            .map(|e| e.message)
-            .unwrap_or_default();
-        assert!(err.contains("no_such_kind"), "{err}");
-    }
 }

@@ -206,6 +206,10 @@ pub struct CheckSet {
     /// Balanced totals change alike.
     #[serde(default)]
     pub fact_same_change: Vec<FactSameChange>,
+    /// Function-class codes and their names (from `common.toml`), for facts
+    /// that name a class.
+    #[serde(skip)]
+    pub function_classes: Vec<(String, super::AnyOf)>,
 }
 
 impl CheckSet {

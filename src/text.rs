@@ -1,6 +1,8 @@
-//! Text normalization shared by every decoder: NFKC (full-width digits and
-//! punctuation become ASCII), whitespace folding.
+//! Text helpers every stage shares: NFKC normalization (full-width digits
+//! and punctuation become ASCII), whitespace folding and squashing, the CJK
+//! test, SHA-256. The bottom layer: imports nothing of the project.
 
+use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
 /// NFKC-normalizes `s` and folds every run of whitespace (including
@@ -26,6 +28,16 @@ pub fn normalize(s: &str) -> String {
 /// where exports insert spaces between CJK characters and digits).
 pub fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// CJK ideographs (the unified blocks and extensions A/B).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF)
+}
+
+/// Hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 #[cfg(test)]

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use regex::Regex;
 use serde::Deserialize;
 
+use super::AnyOf;
 use crate::error::{Error, ErrorKind, Result};
-use crate::recognize::pattern::AnyOf;
 
 /// Where the narrative is and how it is sectioned.
 #[derive(Debug, Clone, Default)]

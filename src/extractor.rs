@@ -1,0 +1,434 @@
+//! The top of the library: an [`Extractor`] runs every stage for one
+//! document (decode → layout → recognize → narrative → normalize → check)
+//! and produces a [`Record`]; a [`Batch`] runs it over many documents in
+//! parallel, in order, into a sink.
+//!
+//! Never panics on input: every failure becomes the record's `error`, and a
+//! batch goes on.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::check;
+use crate::decode;
+use crate::error::{Error, ErrorKind, Result};
+use crate::narrative;
+use crate::patterns::Patterns;
+use crate::recognize;
+use crate::record::{DocumentMeta, Record, RecordError, Source};
+use crate::settings::{Limits, PdfOptions};
+use crate::text::sha256_hex;
+
+/// Reads documents into records with one pattern set, one set of limits and
+/// one way of decoding PDFs. Cheap to share between threads (`&Extractor` is
+/// `Sync`).
+///
+/// ```
+/// let extractor = gongkai::Extractor::bundled().unwrap();
+/// let record = extractor.extract_path(std::path::Path::new("samples/seed_changzhi_2022_final.txt"));
+/// assert_eq!(record.tables.len(), 10);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Extractor {
+    patterns: Patterns,
+    limits: Limits,
+    pdf: PdfOptions,
+}
+
+impl Extractor {
+    /// An extractor with these patterns, the default limits and the default
+    /// PDF options (pdf-extract in a thread, pdftotext as the fallback).
+    pub fn new(patterns: Patterns) -> Extractor {
+        Extractor {
+            patterns,
+            limits: Limits::default(),
+            pdf: PdfOptions::default(),
+        }
+    }
+
+    /// An extractor with the bundled patterns.
+    pub fn bundled() -> Result<Extractor> {
+        Patterns::bundled().map(Extractor::new)
+    }
+
+    /// The same extractor with other limits.
+    pub fn with_limits(mut self, limits: Limits) -> Extractor {
+        self.limits = limits;
+        self
+    }
+
+    /// The same extractor with other PDF options.
+    pub fn with_pdf(mut self, pdf: PdfOptions) -> Extractor {
+        self.pdf = pdf;
+        self
+    }
+
+    /// The pattern set (its `fingerprint` identifies it in the store).
+    pub fn patterns(&self) -> &Patterns {
+        &self.patterns
+    }
+
+    /// The limits applied to each document.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// How PDFs are decoded.
+    pub fn pdf_options(&self) -> &PdfOptions {
+        &self.pdf
+    }
+
+    /// Reads and extracts one file.
+    pub fn extract_path(&self, path: &Path) -> Record {
+        self.read_and_extract(path, &path.display().to_string(), None)
+    }
+
+    /// Reads the file at `path` and extracts it as the document `name`.
+    fn read_and_extract(&self, path: &Path, name: &str, charset: Option<&str>) -> Record {
+        if let Ok(m) = std::fs::metadata(path) {
+            if m.len() > self.limits.max_bytes {
+                return too_large(name, m.len(), &self.limits);
+            }
+        }
+        match std::fs::read(path) {
+            Ok(bytes) => self.extract_bytes(&bytes, name, charset),
+            Err(e) => failed(
+                name,
+                &[],
+                0,
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot read {}: {e}", path.display()),
+                ),
+            ),
+        }
+    }
+
+    /// Extracts one document held in memory. `name` is its path or URL;
+    /// `charset` an HTTP charset when known.
+    pub fn extract_bytes(&self, bytes: &[u8], name: &str, charset: Option<&str>) -> Record {
+        let limits = &self.limits;
+        if bytes.len() as u64 > limits.max_bytes {
+            return too_large(name, bytes.len() as u64, limits);
+        }
+        let decoded = match decode::decode(bytes, name, charset, limits, &self.pdf) {
+            Ok(d) => d,
+            Err(e) => return failed(name, bytes, bytes.len() as u64, e),
+        };
+        let patterns = &self.patterns;
+        let (document, tables) = recognize::recognize(&decoded, &patterns.tables);
+        let narrative = narrative::facts(&decoded.blocks, &patterns.narrative);
+        let mut record = Record {
+            source: Source {
+                path: name.to_string(),
+                sha256: sha256_hex(bytes),
+                bytes: bytes.len() as u64,
+                format: Some(decoded.format),
+                engine: Some(decoded.engine.clone()),
+                pages: Some(decoded.pages),
+                warnings: decoded.warnings.clone(),
+            },
+            document,
+            tables,
+            narrative,
+            flags: Vec::new(),
+            error: None,
+        };
+        record.flags = check::run(&record, &patterns.checks, &patterns.families);
+        record
+    }
+
+    /// Extracts one document of a batch.
+    pub fn extract(&self, document: &Document) -> Option<Record> {
+        match &document.content {
+            Content::Path(path) => {
+                Some(self.read_and_extract(path, &document.name, document.charset.as_deref()))
+            }
+            Content::Bytes(bytes) => {
+                Some(self.extract_bytes(bytes, &document.name, document.charset.as_deref()))
+            }
+            Content::Skip => None,
+        }
+    }
+}
+
+/// One document of a batch.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Its path or URL, as the record's `source.path`.
+    pub name: String,
+    /// Where its content is.
+    pub content: Content,
+    /// An HTTP charset, when known.
+    pub charset: Option<String>,
+}
+
+impl Document {
+    /// A file, read when its turn comes.
+    pub fn path(path: impl Into<PathBuf>) -> Document {
+        let path = path.into();
+        Document {
+            name: path.display().to_string(),
+            content: Content::Path(path),
+            charset: None,
+        }
+    }
+
+    /// Content held in memory, named by its path or URL.
+    pub fn bytes(name: impl Into<String>, bytes: Vec<u8>) -> Document {
+        Document {
+            name: name.into(),
+            content: Content::Bytes(bytes),
+            charset: None,
+        }
+    }
+}
+
+/// Where a document's content is.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// A file.
+    Path(PathBuf),
+    /// In memory.
+    Bytes(Vec<u8>),
+    /// Nothing to extract (already stored): the sink gets no record.
+    Skip,
+}
+
+/// What a batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Documents handed to the sink.
+    pub documents: usize,
+    /// Records extracted.
+    pub extracted: usize,
+    /// Records with an error.
+    pub failed: usize,
+    /// Documents skipped ([`Content::Skip`] or the skip test).
+    pub skipped: usize,
+}
+
+/// Runs an [`Extractor`] over many documents: in parallel on a thread pool,
+/// a chunk at a time (memory stays bounded by the chunk), each record handed
+/// to the sink in input order. A document that cannot be read yields a
+/// record with `error`; only the sink can stop a batch.
+pub struct Batch<'a> {
+    extractor: &'a Extractor,
+    pool: rayon::ThreadPool,
+    chunk: usize,
+}
+
+impl<'a> Batch<'a> {
+    /// A batch on `threads` worker threads (`None`: one per core).
+    pub fn new(extractor: &'a Extractor, threads: Option<usize>) -> Result<Batch<'a>> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.unwrap_or(0))
+            .thread_name(|i| format!("gongkai-extract-{i}"))
+            .build()
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot start the worker threads: {e}"),
+                )
+            })?;
+        let chunk = pool.current_num_threads().max(1) * 4;
+        Ok(Batch {
+            extractor,
+            pool,
+            chunk,
+        })
+    }
+
+    /// The extractor.
+    pub fn extractor(&self) -> &Extractor {
+        self.extractor
+    }
+
+    /// Worker threads.
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads().max(1)
+    }
+
+    /// Documents extracted at a time (those pulled from the input before
+    /// the first of them reaches the sink).
+    pub fn chunk(&self) -> usize {
+        self.chunk
+    }
+
+    /// Extracts every `(tag, document)` of `items` and hands `(tag, record)`
+    /// to `sink` in input order; the record is `None` for a skipped
+    /// document. `skip` runs on the worker threads before extraction (e.g.
+    /// "the store already holds this content"). The first sink error stops
+    /// the batch and is returned.
+    pub fn run<T, E, I, S, F>(&self, items: I, skip: S, sink: F) -> std::result::Result<Summary, E>
+    where
+        T: Send,
+        I: IntoIterator<Item = (T, Document)>,
+        S: Fn(&Document) -> bool + Sync,
+        F: FnMut(T, Option<Record>) -> std::result::Result<(), E>,
+    {
+        let mut items = items.into_iter().peekable();
+        let chunk = self.chunk;
+        let chunks = std::iter::from_fn(move || {
+            items.peek()?;
+            Some(items.by_ref().take(chunk).collect::<Vec<_>>())
+        });
+        self.run_chunks(chunks, skip, sink)
+    }
+
+    /// [`Batch::run`] over chunks the caller forms (e.g. whatever a channel
+    /// holds now, so that documents arriving one by one are not held back
+    /// until a chunk fills). Each chunk is extracted in parallel.
+    pub fn run_chunks<T, E, C, S, F>(
+        &self,
+        chunks: C,
+        skip: S,
+        mut sink: F,
+    ) -> std::result::Result<Summary, E>
+    where
+        T: Send,
+        C: IntoIterator<Item = Vec<(T, Document)>>,
+        S: Fn(&Document) -> bool + Sync,
+        F: FnMut(T, Option<Record>) -> std::result::Result<(), E>,
+    {
+        let mut summary = Summary::default();
+        for chunk in chunks {
+            let records: Vec<(T, Option<Record>)> = self.pool.install(|| {
+                chunk
+                    .into_par_iter()
+                    .map(|(tag, doc)| {
+                        let record = if skip(&doc) {
+                            None
+                        } else {
+                            self.extractor.extract(&doc)
+                        };
+                        (tag, record)
+                    })
+                    .collect()
+            });
+            for (tag, record) in records {
+                summary.documents += 1;
+                match &record {
+                    Some(r) => {
+                        summary.extracted += 1;
+                        if r.error.is_some() {
+                            summary.failed += 1;
+                        }
+                    }
+                    None => summary.skipped += 1,
+                }
+                sink(tag, record)?;
+            }
+        }
+        Ok(summary)
+    }
+}
+
+/// The record of a document over `limits.max_bytes` (not read, not hashed).
+fn too_large(name: &str, len: u64, limits: &Limits) -> Record {
+    failed(
+        name,
+        &[],
+        len,
+        Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "the file has {len} bytes, over the limit of {}",
+                limits.max_bytes
+            ),
+        ),
+    )
+}
+
+fn failed(name: &str, bytes: &[u8], len: u64, e: Error) -> Record {
+    Record {
+        source: Source {
+            path: name.to_string(),
+            sha256: if bytes.is_empty() && len > 0 {
+                String::new()
+            } else {
+                sha256_hex(bytes)
+            },
+            bytes: len,
+            format: None,
+            engine: None,
+            pages: None,
+            warnings: Vec::new(),
+        },
+        document: DocumentMeta::default(),
+        tables: Vec::new(),
+        narrative: Vec::new(),
+        flags: Vec::new(),
+        error: Some(RecordError {
+            kind: e.kind,
+            message: e.message,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_keeps_input_order_and_counts_failures() {
+        let extractor = Extractor::bundled().unwrap_or_else(|e| panic!("{e}"));
+        let batch = Batch::new(&extractor, Some(2)).unwrap_or_else(|e| panic!("{e}"));
+        let docs: Vec<(usize, Document)> = (0..11)
+            .map(|i| {
+                let doc = match i % 3 {
+                    0 => Document::bytes(format!("{i}.txt"), Vec::new()),
+                    1 => Document::bytes(format!("{i}.txt"), "公开01表\n".as_bytes().to_vec()),
+                    _ => Document {
+                        name: format!("{i}.txt"),
+                        content: Content::Skip,
+                        charset: None,
+                    },
+                };
+                (i, doc)
+            })
+            .collect();
+        let mut seen = Vec::new();
+        let summary = batch
+            .run(
+                docs,
+                |_| false,
+                |i, r| {
+                    if let Some(r) = &r {
+                        assert_eq!(r.source.path, format!("{i}.txt"));
+                    }
+                    seen.push(i);
+                    Ok::<(), ()>(())
+                },
+            )
+            .unwrap_or_default();
+        assert_eq!(seen, (0..11).collect::<Vec<_>>());
+        assert_eq!(summary.documents, 11);
+        assert_eq!(summary.skipped, 3);
+        assert_eq!(summary.extracted, 8);
+        assert_eq!(summary.failed, 4, "the empty documents");
+    }
+
+    #[test]
+    fn a_sink_error_stops_the_batch() {
+        let extractor = Extractor::bundled().unwrap_or_else(|e| panic!("{e}"));
+        let batch = Batch::new(&extractor, Some(1)).unwrap_or_else(|e| panic!("{e}"));
+        let docs = (0..10).map(|i| (i, Document::bytes("x.txt", b"x".to_vec())));
+        let mut n = 0;
+        let r = batch.run(
+            docs,
+            |_| false,
+            |i, _| {
+                n += 1;
+                if i == 2 {
+                    Err("full")
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        assert_eq!(r, Err("full"));
+        assert_eq!(n, 3);
+    }
+}

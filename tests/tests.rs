@@ -1,0 +1,20 @@
+//! The integration tests, one binary (ripgrep's layout): one module per
+//! part of the tool, helpers in `util`. Tests that need `../shared` skip
+//! cleanly when it is absent; the PostgreSQL halves run when
+//! `GONGKAI_TEST_POSTGRES_URL` is set (see `.ci/run`).
+
+mod util;
+
+mod budget;
+mod checks;
+mod corpus;
+mod crawl;
+mod crawl_security;
+mod extract;
+mod final_accounts;
+mod layers;
+mod narrative;
+mod patterns;
+mod pdf;
+mod regression;
+mod store;
