@@ -46,6 +46,11 @@ pub struct Source {
     /// Non-fatal decoding problems.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The fingerprint of the pattern set that read it (SHA-256 over every
+    /// pattern file): records with the same fingerprint were read the same
+    /// way; another `--patterns` folder gives another one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patterns: Option<String>,
 }
 
 /// Final account or budget.
