@@ -35,9 +35,11 @@
 #![deny(missing_docs)]
 
 pub mod check;
+#[cfg(feature = "crawl")]
 pub mod crawl;
 pub mod decode;
 pub mod error;
+#[cfg(feature = "store")]
 pub mod export;
 pub mod extractor;
 pub mod layout;
@@ -48,6 +50,7 @@ pub mod patterns;
 pub mod recognize;
 pub mod record;
 pub mod settings;
+#[cfg(feature = "store")]
 pub mod store;
 pub mod text;
 

@@ -7,6 +7,7 @@
 
 pub mod csv;
 pub mod jsonl;
+#[cfg(feature = "parquet")]
 pub mod parquet;
 
 use futures_util::TryStreamExt;
@@ -161,13 +162,15 @@ pub trait Exporter {
 }
 
 /// The formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
     /// Comma-separated, UTF-8, a header line.
     Csv,
     /// One JSON object per line.
     Jsonl,
     /// Apache Parquet (amounts as exact decimal strings).
+    #[cfg(feature = "parquet")]
     Parquet,
 }
 
@@ -176,6 +179,7 @@ pub fn exporter(format: Format, out: Box<dyn std::io::Write + Send>) -> Result<B
     Ok(match format {
         Format::Csv => Box::new(csv::Csv::new(out)),
         Format::Jsonl => Box::new(jsonl::Jsonl::new(out)),
+        #[cfg(feature = "parquet")]
         Format::Parquet => Box::new(parquet::Parquet::new(out)?),
     })
 }
