@@ -42,6 +42,11 @@ impl AnyOf {
         })
     }
 
+    /// The captures of the first regex that matches.
+    pub fn captures_all<'a>(&self, s: &'a str) -> Option<regex::Captures<'a>> {
+        self.0.iter().find_map(|r| r.captures(s))
+    }
+
     /// The longest match of any regex.
     pub fn longest<'a>(&self, s: &'a str) -> Option<regex::Match<'a>> {
         self.0

@@ -214,6 +214,15 @@ pub struct Common {
     pub notes: AnyOf,
     /// Placeholder cells.
     pub placeholders: AnyOf,
+    /// Label cells of a row of column numbers (栏次, 行次).
+    pub column_number_labels: AnyOf,
+    /// A total line's name as the last header level (合计, 小计, 总计).
+    pub header_totals: AnyOf,
+    /// The document's title line, with named groups `year`, `department` /
+    /// `unit` (scope) and `final_account` / `budget` (kind).
+    pub document_title: AnyOf,
+    /// Page markers of text renderings.
+    pub page_markers: AnyOf,
     /// Column roles.
     pub roles: Roles,
     /// Named lines of every table.
@@ -318,6 +327,14 @@ pub(super) struct RawCommon {
     empty_markers: Vec<String>,
     notes: Vec<String>,
     placeholders: Vec<String>,
+    #[serde(default)]
+    column_number_labels: Vec<String>,
+    #[serde(default)]
+    header_totals: Vec<String>,
+    #[serde(default)]
+    document_title: Vec<String>,
+    #[serde(default)]
+    page_markers: Vec<String>,
     roles: RawRoles,
     #[serde(default)]
     lines: Vec<RawLine>,
@@ -353,6 +370,10 @@ pub(super) fn compile_common(file: &str, raw: RawCommon) -> Result<Common> {
         empty_markers: c("empty_markers", &raw.empty_markers)?,
         notes: c("notes", &raw.notes)?,
         placeholders: c("placeholders", &raw.placeholders)?,
+        column_number_labels: c("column_number_labels", &raw.column_number_labels)?,
+        header_totals: c("header_totals", &raw.header_totals)?,
+        document_title: c("document_title", &raw.document_title)?,
+        page_markers: c("page_markers", &raw.page_markers)?,
         roles: Roles {
             code: c("roles.code", &raw.roles.code)?,
             code_class: c("roles.code_class", &raw.roles.code_class)?,

@@ -12,7 +12,6 @@
 //! amount whose column stays ambiguous is placed nowhere and the row gets
 //! a note saying so.
 
-use regex::Regex;
 use rust_decimal::Decimal;
 
 use crate::check::printed_half_unit as half_unit;
@@ -40,7 +39,6 @@ pub fn rebuild(blocks: &[Block], patterns: &TablePatterns) -> (Vec<Block>, Vec<R
     let mut out = Vec::with_capacity(blocks.len());
     let mut notes = Vec::new();
     let mut open: Option<Building> = None;
-    let page_marker = Regex::new(r"^=+page\d+=+$").ok();
     for block in blocks {
         let Block::Text(line) = block else {
             if let Some(b) = open.take() {
@@ -50,7 +48,7 @@ pub fn rebuild(blocks: &[Block], patterns: &TablePatterns) -> (Vec<Block>, Vec<R
             continue;
         };
         let squashed = squash(&line.text);
-        if page_marker.as_ref().is_some_and(|r| r.is_match(&squashed)) {
+        if patterns.common.page_markers.is_match(&squashed) {
             continue;
         }
         let row_like = open.is_some()

@@ -69,20 +69,17 @@ pub fn row_signature(row: &[GridCell]) -> String {
         .join("|")
 }
 
-/// A row of column numbers ("栏次 | 1 | 2 | 3", "1 2 3 4=1+2"): a header
-/// artefact, never data.
-pub fn is_column_number_row(row: &[GridCell]) -> bool {
+/// A row of column numbers ("栏次 | 1 | 2 | 3", "1 2 3 4=1+2"; the label
+/// words are `column_number_labels`): a header artefact, never data.
+pub fn is_column_number_row(row: &[GridCell], common: &Common) -> bool {
     let texts: Vec<String> = row
         .iter()
         .filter(|c| c.origin)
         .map(|c| squash(&c.text))
         .filter(|t| !t.is_empty())
         .collect();
-    if texts.iter().any(|t| t == "栏次" || t == "行次")
-        && texts
-            .iter()
-            .all(|t| is_column_number(t) || t == "栏次" || t == "行次" || t.starts_with("栏次"))
-    {
+    let label = |t: &String| common.column_number_labels.is_match(t);
+    if texts.iter().any(label) && texts.iter().all(|t| is_column_number(t) || label(t)) {
         return true;
     }
     let numbers: Vec<u32> = texts.iter().filter_map(|t| small_integer(t)).collect();
@@ -121,7 +118,7 @@ pub fn is_data_row(row: &[GridCell], common: &Common) -> bool {
     let Some(first) = non_empty.first() else {
         return false;
     };
-    if compact_code(first).is_some() && !is_column_number_row(row) {
+    if compact_code(first).is_some() && !is_column_number_row(row, common) {
         return true;
     }
     // A named line ("合计", "一、…收入"): data when every other text of the
@@ -241,7 +238,7 @@ pub fn analyse(grid: &Grid, pattern: &TablePattern, common: &Common) -> Header {
     // its row) are not column headings.
     let header_rows: Vec<&Vec<GridCell>> = grid.rows[..rows]
         .iter()
-        .filter(|r| !is_column_number_row(r) && !is_section_heading(r, common))
+        .filter(|r| !is_column_number_row(r, common) && !is_section_heading(r, common))
         .collect();
     let width = grid.width();
     let mut texts: Vec<Vec<String>> = header_rows
@@ -321,7 +318,7 @@ fn role_of(path: &str, pattern: &TablePattern, common: &Common) -> Role {
     // change what the column is.
     let mut trimmed = path;
     while let Some((head, last)) = trimmed.rsplit_once('/') {
-        if matches!(last, "合计" | "小计" | "总计") {
+        if common.header_totals.is_match(last) {
             trimmed = head;
         } else {
             break;

@@ -520,8 +520,7 @@ impl<'a> Walker<'a> {
 fn document_meta(blocks: &[Block], tables: &[Table], patterns: &TablePatterns) -> DocumentMeta {
     let common = &patterns.common;
     let mut meta = DocumentMeta::default();
-    let title_re = regex::Regex::new(r"(\d{4})\s*年度?\s*(.*?)(部门|单位)?\s*(决算|预算)")
-        .unwrap_or_else(|_| unreachable_regex());
+    let title_re = &common.document_title;
     let lines: Vec<&str> = blocks
         .iter()
         .filter_map(|b| match b {
@@ -550,18 +549,22 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &TablePatterns) -
         if titles.match_title(&squashed).is_some() || titles.match_title(&squash(line)).is_some() {
             continue;
         }
-        if let Some(c) = title_re.captures(&squashed) {
+        if let Some(c) = title_re.captures_all(&squashed) {
             let whole = c.get(0).map_or("", |m| m.as_str());
-            meta.year = c.get(1).and_then(|m| m.as_str().parse().ok());
-            meta.kind = Some(if &c[4] == "决算" {
-                DocumentKind::FinalAccount
+            meta.year = c.name("year").and_then(|m| m.as_str().parse().ok());
+            meta.kind = if c.name("final_account").is_some() {
+                Some(DocumentKind::FinalAccount)
+            } else if c.name("budget").is_some() {
+                Some(DocumentKind::Budget)
             } else {
-                DocumentKind::Budget
-            });
-            meta.scope = match c.get(3).map(|m| m.as_str()) {
-                Some("部门") => Some(Scope::Department),
-                Some("单位") => Some(Scope::Unit),
-                _ => None,
+                None
+            };
+            meta.scope = if c.name("department").is_some() {
+                Some(Scope::Department)
+            } else if c.name("unit").is_some() {
+                Some(Scope::Unit)
+            } else {
+                None
             };
             let start = squashed.find(whole).unwrap_or(0);
             let before = squashed[..start].trim();
@@ -691,11 +694,6 @@ fn most_common<T: Ord + Clone>(items: impl Iterator<Item = T>) -> Option<T> {
         *counts.entry(y).or_insert(0usize) += 1;
     }
     counts.into_iter().max_by_key(|(_, n)| *n).map(|(y, _)| y)
-}
-
-fn unreachable_regex() -> regex::Regex {
-    // The pattern above is a literal and always compiles; this is never reached.
-    regex::Regex::new("$^").unwrap_or_else(|_| std::process::abort())
 }
 
 #[cfg(test)]

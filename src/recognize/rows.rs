@@ -52,7 +52,8 @@ impl RowReader {
             self.prev_code.resize(header.blocks.len(), None);
         }
         for row in rows {
-            if is_column_number_row(row) || header.signatures.contains(&row_signature(row)) {
+            if is_column_number_row(row, common) || header.signatures.contains(&row_signature(row))
+            {
                 continue;
             }
             let first = row.iter().map(|c| squash(&c.text)).find(|t| !t.is_empty());
