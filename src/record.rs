@@ -78,6 +78,10 @@ pub enum Scope {
 pub struct DocumentMeta {
     /// The publishing unit (部门名称 / 单位名称), as printed.
     pub unit: Option<String>,
+    /// The administrative region the unit name starts with (山西省长治市,
+    /// 上海市普陀区), when it has one (`region` in `patterns/common.toml`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     /// The fiscal year the document covers.
     pub year: Option<i32>,
     /// Final account or budget.

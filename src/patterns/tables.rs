@@ -223,6 +223,8 @@ pub struct Common {
     pub document_title: AnyOf,
     /// Page markers of text renderings.
     pub page_markers: AnyOf,
+    /// The region at the front of a unit name, group `region`.
+    pub region: AnyOf,
     /// Column roles.
     pub roles: Roles,
     /// Named lines of every table.
@@ -335,6 +337,8 @@ pub(super) struct RawCommon {
     document_title: Vec<String>,
     #[serde(default)]
     page_markers: Vec<String>,
+    #[serde(default)]
+    region: Vec<String>,
     roles: RawRoles,
     #[serde(default)]
     lines: Vec<RawLine>,
@@ -374,6 +378,7 @@ pub(super) fn compile_common(file: &str, raw: RawCommon) -> Result<Common> {
         header_totals: c("header_totals", &raw.header_totals)?,
         document_title: c("document_title", &raw.document_title)?,
         page_markers: c("page_markers", &raw.page_markers)?,
+        region: c("region", &raw.region)?,
         roles: Roles {
             code: c("roles.code", &raw.roles.code)?,
             code_class: c("roles.code_class", &raw.roles.code_class)?,

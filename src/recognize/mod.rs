@@ -623,6 +623,10 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &TablePatterns) -
             .and_then(|t| patterns.table(&t.kind))
             .map(|p| p.document);
     }
+    meta.region = meta
+        .unit
+        .as_deref()
+        .and_then(|u| crate::normalize::region_of(u, &common.region));
     meta
 }
 

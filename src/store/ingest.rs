@@ -9,7 +9,6 @@
 //! kept (an old binary never overwrites a newer extraction).
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::OnceLock;
 
 use serde::Serialize;
 use sqlx::any::AnyArguments;
@@ -89,25 +88,6 @@ fn version_parts(v: &str) -> Vec<u64> {
 /// True when gongkai version `a` is newer than `b`.
 pub fn newer(a: &str, b: &str) -> bool {
     version_parts(a) > version_parts(b)
-}
-
-/// The administrative region a unit name starts with (山西省长治市,
-/// 上海市普陀区), when it has one. A heuristic over the printed name: party
-/// and mass-organization prefixes (中共, 共青团, …) are skipped; a name with no
-/// division in front (市政务服务中心) gives none.
-pub fn region_of(unit: &str) -> Option<String> {
-    static RE: OnceLock<Option<regex::Regex>> = OnceLock::new();
-    let re = RE
-        .get_or_init(|| {
-            regex::Regex::new(
-                r"^(?:中国共产党|中共|共青团|中国人民政治协商会议|政协)?((?:\p{Han}{2,6}?(?:省|自治区))?(?:\p{Han}{1,6}?(?:市|自治州|地区|盟))?(?:\p{Han}{1,5}?(?:区|县|旗))?)",
-            )
-            .ok()
-        })
-        .as_ref()?;
-    let squashed: String = unit.chars().filter(|c| !c.is_whitespace()).collect();
-    let m = re.captures(&squashed)?.get(1)?.as_str();
-    (!m.is_empty() && m.chars().count() < squashed.chars().count()).then(|| m.to_string())
 }
 
 /// How many of `flags` point at a cell (table kind, row code or line id,
@@ -239,7 +219,7 @@ pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Resu
     .bind(record.source.engine.clone())
     .bind(record.source.pages.map(i64::from))
     .bind(doc.unit.clone())
-    .bind(doc.unit.as_deref().and_then(region_of))
+    .bind(doc.region.as_deref())
     .bind(doc.year.map(i64::from))
     .bind(doc.kind.as_ref().and_then(name_of))
     .bind(doc.scope.as_ref().and_then(name_of))
@@ -455,22 +435,6 @@ pub async fn counts(store: &Store) -> Result<Vec<(&'static str, i64)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn regions_from_unit_names() {
-        assert_eq!(region_of("长治市政务服务中心").as_deref(), Some("长治市"));
-        assert_eq!(
-            region_of("上海市普陀区财政局").as_deref(),
-            Some("上海市普陀区")
-        );
-        assert_eq!(
-            region_of("山西省长治市城区教育局").as_deref(),
-            Some("山西省长治市城区")
-        );
-        assert_eq!(region_of("中共长治市委办公室").as_deref(), Some("长治市"));
-        assert_eq!(region_of("市政务服务中心"), None);
-        assert_eq!(region_of(""), None);
-    }
 
     #[test]
     fn versions() {

@@ -18,7 +18,7 @@ pub struct DocumentGroup {
     pub year: Option<i64>,
     /// final_account | budget.
     pub kind: Option<String>,
-    /// Region (see [`super::ingest::region_of`]).
+    /// Region (the record's `document.region`).
     pub region: Option<String>,
     /// Documents.
     pub documents: i64,
