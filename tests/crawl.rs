@@ -333,19 +333,35 @@ fn stored_files(dir: &Path) -> BTreeSet<String> {
     files_under(&dir.join("docs"), dir)
 }
 
+/// A connection to an SQLite file a crawl wrote.
+async fn sqlite(path: &Path) -> sqlx::SqliteConnection {
+    use sqlx::Connection;
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
+    sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// The document index as (path of the URL without host, sha256, stored path).
-fn index(dir: &Path, base: &str) -> BTreeSet<(String, String, String)> {
-    let conn = rusqlite::Connection::open(dir.join("state.sqlite")).unwrap();
-    let mut st = conn
-        .prepare("SELECT url, sha256, path FROM documents")
-        .unwrap();
-    st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))
+async fn index(dir: &Path, base: &str) -> BTreeSet<(String, String, String)> {
+    let mut conn = sqlite(&dir.join("state.sqlite")).await;
+    sqlx::query_as::<_, (String, String, String)>("SELECT url, sha256, path FROM crawled")
+        .fetch_all(&mut conn)
+        .await
         .unwrap()
-        .map(|r| {
-            let (u, s, p) = r.unwrap();
-            (u.trim_start_matches(base).to_string(), s, p)
-        })
+        .into_iter()
+        .map(|(u, s, p)| (u.trim_start_matches(base).to_string(), s, p))
         .collect()
+}
+
+/// Documents reported new in a crawl directory's state, across its runs.
+async fn new_events(dir: &Path) -> usize {
+    let mut conn = sqlite(&dir.join("state.sqlite")).await;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM crawl_events WHERE event = 'new'")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    n as usize
 }
 
 const DOCUMENTS: &[&str] = &[
@@ -411,7 +427,7 @@ async fn crawls_politely_stores_once_and_reruns_incrementally() {
         std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
         0
     );
-    assert_eq!(index(dir.path(), &fx.base).len(), DOCUMENTS.len());
+    assert_eq!(index(dir.path(), &fx.base).await.len(), DOCUMENTS.len());
 
     // What the server saw.
     let hits = fx.hits();
@@ -568,8 +584,8 @@ async fn a_killed_crawl_resumes_to_the_same_store() {
 
     assert_eq!(stored_files(dir.path()), stored_files(ref_dir.path()));
     assert_eq!(
-        index(dir.path(), &fx.base),
-        index(ref_dir.path(), &fx_ref.base)
+        index(dir.path(), &fx.base).await,
+        index(ref_dir.path(), &fx_ref.base).await
     );
     assert_eq!(
         std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
@@ -583,29 +599,34 @@ async fn a_killed_crawl_resumes_to_the_same_store() {
         }
     }
     // Every document was reported new exactly once across the two processes.
-    let conn = rusqlite::Connection::open(dir.path().join("state.sqlite")).unwrap();
-    let new: i64 = conn
-        .query_row("SELECT COUNT(*) FROM events WHERE event = 'new'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    assert_eq!(new as usize, DOCUMENTS.len());
+    assert_eq!(new_events(dir.path()).await, DOCUMENTS.len());
 }
 
 /// The store as it must be at any moment: SQLite intact, and every indexed
-/// document on disk, complete (its bytes hash to its name).
-fn assert_store_consistent(dir: &Path) {
-    let conn = rusqlite::Connection::open(dir.join("state.sqlite")).unwrap();
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+/// document on disk, complete (its bytes hash to its name). A state whose
+/// schema was still being created (each migration is one transaction) holds
+/// no document yet.
+async fn assert_store_consistent(dir: &Path) {
+    let mut conn = sqlite(&dir.join("state.sqlite")).await;
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut conn)
+        .await
         .unwrap();
     assert_eq!(check, "ok");
-    let mut st = conn.prepare("SELECT sha256, path FROM documents").unwrap();
-    let rows: Vec<(String, String)> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
+    let migrated: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'crawl_events'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    let rows: Vec<(String, String)> = if migrated == 0 {
+        Vec::new()
+    } else {
+        sqlx::query_as("SELECT sha256, path FROM crawled")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap()
+    };
     for (sha, path) in rows {
         let bytes = std::fs::read(dir.join(&path)).unwrap_or_else(|e| panic!("{path}: {e}"));
         assert_eq!(
@@ -667,29 +688,23 @@ async fn repeated_random_kills_leave_a_consistent_store() {
         .unwrap();
         kills.push((at, finished));
         if dir.path().join("state.sqlite").exists() {
-            assert_store_consistent(dir.path());
+            assert_store_consistent(dir.path()).await;
         }
     }
     eprintln!("uninterrupted run {full:.2?}; kills at {kills:?}");
     let run = crawl(args(&fx, dir.path(), "0.05", &["--extract"])).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_store_consistent(dir.path());
+    assert_store_consistent(dir.path()).await;
     assert_eq!(stored_files(dir.path()), stored_files(ref_dir.path()));
     assert_eq!(
-        index(dir.path(), &fx.base),
-        index(ref_dir.path(), &fx_ref.base)
+        index(dir.path(), &fx.base).await,
+        index(ref_dir.path(), &fx_ref.base).await
     );
     assert_eq!(
         std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
         0
     );
-    let conn = rusqlite::Connection::open(dir.path().join("state.sqlite")).unwrap();
-    let new: i64 = conn
-        .query_row("SELECT COUNT(*) FROM events WHERE event = 'new'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    assert_eq!(new as usize, DOCUMENTS.len());
+    assert_eq!(new_events(dir.path()).await, DOCUMENTS.len());
     // records.jsonl: complete lines only, one per document with the same content.
     let records = std::fs::read_to_string(dir.path().join("records.jsonl")).unwrap_or_default();
     assert!(records.is_empty() || records.ends_with('\n'));
@@ -810,7 +825,7 @@ async fn a_store_failure_stops_with_exit_1_and_the_next_run_resumes() {
     let run = crawl(args(&fx, dir.path(), "0.05", &[])).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("(resumed)"), "{}", run.stderr);
-    assert_eq!(index(dir.path(), &fx.base).len(), DOCUMENTS.len());
+    assert_eq!(index(dir.path(), &fx.base).await.len(), DOCUMENTS.len());
     assert_eq!(stored_files(dir.path()).len(), 5);
     assert_eq!(
         std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
@@ -1130,20 +1145,21 @@ async fn a_killed_shared_worker_is_taken_over() {
         outcomes(&single.events, &alone),
         "every URL reported once"
     );
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let scalar =
-        |sql: &str| -> rusqlite::types::Value { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
-    use rusqlite::types::Value as Sql;
-    assert_eq!(
-        scalar("SELECT COUNT(*) FROM frontier WHERE state <> 'done'"),
-        Sql::Integer(0)
-    );
-    assert_eq!(
-        scalar("SELECT claims FROM frontier WHERE url LIKE '%/files/slow.pdf'"),
-        Sql::Integer(2)
-    );
-    assert_eq!(
-        scalar("SELECT state FROM crawl_runs WHERE run = 1"),
-        Sql::Text("finished".into())
-    );
+    let mut conn = sqlite(Path::new(&db)).await;
+    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM frontier WHERE state <> 'done'")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(open, 0);
+    let claims: i64 =
+        sqlx::query_scalar("SELECT claims FROM frontier WHERE url LIKE '%/files/slow.pdf'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(claims, 2);
+    let state: String = sqlx::query_scalar("SELECT state FROM crawl_runs WHERE run = 1")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(state, "finished");
 }

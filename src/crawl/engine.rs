@@ -13,12 +13,13 @@ use tokio::task::JoinSet;
 
 use super::discover;
 use super::fetch::{Body, Fetched, Fetcher, Outcome};
-use super::frontier::{host_key, Frontier, Hint, Item};
+use super::frontier::{host_key, Hint, Item};
+use super::local::LocalState;
 use super::polite::{backoff, Polite};
 use super::settings::{self, Settings};
-use super::shared::{self, Claim};
+use super::shared::{self, SharedState};
 use super::sources::Source;
-use super::store::{Downloaded, FetchLog, Known, Store, StoreError};
+use super::state::{CrawlState, Downloaded, FetchLog, Files, Known, Next, StoreError};
 use super::{Event, EventKind};
 use crate::decode::sniff;
 use crate::model::Format;
@@ -114,14 +115,13 @@ pub fn document_ext(head: &[u8], url: &str, anchor: &str) -> Option<&'static str
     None
 }
 
-struct Engine {
+struct Engine<S: CrawlState> {
     settings: Settings,
     sources: Arc<Vec<Source>>,
-    store: Store,
-    frontier: Frontier,
-    /// The shared frontier (`--shared`), used instead of `frontier`.
-    shared: Option<shared::Frontier>,
+    /// The frontier and document index: local, or shared (`--shared`).
+    state: S,
     fetcher: Arc<Fetcher>,
+    /// Hosts with a request in flight.
     busy: HashSet<String>,
     retry_budget: u32,
     summary: Summary,
@@ -148,13 +148,8 @@ pub async fn run(
     handover: Option<mpsc::Sender<Handed>>,
 ) -> Result<Summary, StoreError> {
     let started = Instant::now();
-    // 1. Open the store, resume or start a run, seed the frontier.
-    let mut store = Store::open(dir)?;
-    store.set_extract(handover.is_some());
-    let (mut run, mut resumed) = store.start_run()?;
-    if resumed && settings.shared.is_none() {
-        tracing::info!("resuming interrupted run {run} in {}", dir.display());
-    }
+    // 1. Open the state, resume or start a run, seed the frontier.
+    let files = Files::open(dir)?;
     let mut seeds = Vec::new();
     for (i, s) in sources.iter().enumerate() {
         for u in &s.start {
@@ -169,30 +164,6 @@ pub async fn run(
             });
         }
     }
-    let mut frontier = Frontier::default();
-    let shared = match &settings.shared {
-        Some(sh) => {
-            let mut f = shared::Frontier::open(&sh.db, sh.worker.clone(), sh.lease).await?;
-            let (r, joined) = f.start(&shared::fingerprint(&sources), &seeds).await?;
-            tracing::info!(
-                "worker {} {} shared crawl run {r} in {}",
-                sh.worker,
-                if joined { "joined" } else { "started" },
-                crate::store::shown(&sh.db)
-            );
-            (run, resumed) = (r, joined);
-            Some(f)
-        }
-        None => {
-            store.add(&seeds)?;
-            for item in store.queued()? {
-                if item.source < sources.len() {
-                    frontier.push(item);
-                }
-            }
-            None
-        }
-    };
     let mut host_delays: HashMap<String, Duration> = HashMap::new();
     for s in &sources {
         if let Some(d) = s.delay {
@@ -202,14 +173,92 @@ pub async fn run(
             }
         }
     }
-    let polite = Polite::new(settings.delay, host_delays);
-    let fetcher = Fetcher::new(settings.clone(), polite).map_err(StoreError::Io)?;
+    let polite = Arc::new(Polite::new(settings.delay, host_delays));
+    let fingerprint = shared::fingerprint(&sources);
+    match &settings.shared {
+        Some(sh) => {
+            let mut state =
+                SharedState::open(&sh.db, sh.worker.clone(), sh.lease, files, polite.clone())
+                    .await?;
+            let (run, joined) = match state.start(&fingerprint, &seeds).await {
+                Ok(r) => r,
+                Err(e) => {
+                    state.close().await;
+                    return Err(e.into());
+                }
+            };
+            tracing::info!(
+                "worker {} {} shared crawl run {run} in {}",
+                state.worker(),
+                if joined { "joined" } else { "started" },
+                crate::store::shown(&sh.db)
+            );
+            drive(
+                state,
+                (run, joined),
+                settings,
+                sources,
+                polite,
+                out,
+                handover,
+                started,
+            )
+            .await
+        }
+        None => {
+            let (state, run, resumed) =
+                LocalState::open(files, &fingerprint, &seeds, handover.is_some()).await?;
+            if resumed {
+                tracing::info!("resuming interrupted run {run} in {}", dir.display());
+            }
+            drive(
+                state,
+                (run, resumed),
+                settings,
+                sources,
+                polite,
+                out,
+                handover,
+                started,
+            )
+            .await
+        }
+    }
+}
+
+/// Runs the crawl on `state` until nothing is left (`run`: its number and
+/// whether it was resumed or joined).
+#[allow(clippy::too_many_arguments)]
+async fn drive<S: CrawlState>(
+    mut state: S,
+    run: (i64, bool),
+    settings: Settings,
+    sources: Vec<Source>,
+    polite: Arc<Polite>,
+    out: &mut dyn Write,
+    handover: Option<mpsc::Sender<Handed>>,
+    started: Instant,
+) -> Result<Summary, StoreError> {
+    let fetcher = match Fetcher::new(settings.clone(), polite) {
+        Ok(f) => f,
+        Err(e) => {
+            state.close().await;
+            return Err(StoreError::Io(e));
+        }
+    };
     if let Some(tx) = &handover {
         // Documents stored by an interrupted run but never extracted.
-        for (url, path, sha256, charset) in store.pending_extraction()? {
+        let pending = match state.pending_extraction().await {
+            Ok(p) => p,
+            Err(e) => {
+                state.close().await;
+                return Err(e);
+            }
+        };
+        for (url, path, sha256, charset) in pending {
             let _ = tx.send(Handed {
                 url,
-                path: dir.join(path),
+                path: state.files().dir().join(path),
                 sha256,
                 charset,
             });
@@ -224,92 +273,77 @@ pub async fn run(
         pb.enable_steady_tick(Duration::from_millis(200));
         pb
     });
-    let settings_shared = settings.shared.is_some();
-    // A shared crawl's claims are renewed while this worker lives.
-    let heartbeat = shared.clone().map(|f| {
-        let name = f.worker().to_string();
-        crate::store::heartbeat(
-            &tokio::runtime::Handle::current(),
-            f.lease(),
-            name,
-            move || {
-                let f = f.clone();
-                async move { f.renew().await }
-            },
-        )
-    });
+    let shared = settings.shared.is_some();
     let mut engine = Engine {
         retry_budget: settings.retry_budget,
         settings,
         sources: Arc::new(sources),
-        store,
-        frontier,
-        shared,
+        state,
         fetcher: Arc::new(fetcher),
         busy: HashSet::new(),
         summary: Summary {
-            run,
-            resumed,
-            shared: settings_shared,
+            run: run.0,
+            resumed: run.1,
+            shared,
             ..Summary::default()
         },
         handover,
         progress,
         started,
     };
-    let result = engine.run_loop(out).await;
-    drop(heartbeat);
-    if let Some(f) = &engine.shared {
-        f.close().await;
+    let mut result = engine.run_loop(out).await;
+    if result.is_ok() {
+        // 6. Nothing left: the next command starts a new run.
+        result = engine.state.finish().await;
     }
+    engine.state.close().await;
     if let Some(pb) = &engine.progress {
         pb.finish_and_clear();
     }
     drop(engine.handover.take());
     result?;
-    // 6. Nothing left: the next command starts a new run.
-    engine.store.finish_run()?;
     engine.summary.elapsed = started.elapsed();
     Ok(engine.summary)
 }
 
-impl Engine {
+impl<S: CrawlState> Engine<S> {
     async fn run_loop(&mut self, out: &mut dyn Write) -> Result<(), StoreError> {
         let mut tasks: JoinSet<Done> = JoinSet::new();
         loop {
             // 2. Dispatch work for idle hosts, within the global limit.
-            let next_due = if self.shared.is_some() {
-                if self.claim_shared(&mut tasks).await? && tasks.is_empty() {
-                    if let Some(f) = &self.shared {
-                        f.finish_run().await?;
+            let mut next_due = None;
+            let mut finished = false;
+            while tasks.len() < self.settings.concurrency {
+                match self.state.next(&self.busy).await? {
+                    Next::Item(next) => {
+                        let (item, known) = *next;
+                        if item.source >= self.sources.len() {
+                            // Queued by a run over more sources (a shared
+                            // run refuses mismatched sources): nothing to
+                            // fetch it with.
+                            let log = FetchLog {
+                                outcome: "failed: unknown source".into(),
+                                ..FetchLog::default()
+                            };
+                            self.state.done(&item, None, &log).await?;
+                            continue;
+                        }
+                        self.busy.insert(host_key(&item.url));
+                        self.spawn_fetch(&mut tasks, item, known);
                     }
-                    return Ok(());
-                }
-                // Claimable work appears as hosts rest and other workers
-                // report links: ask again shortly.
-                Some(Instant::now() + settings::SHARED_POLL)
-            } else {
-                self.frontier.release_due(Instant::now());
-                while tasks.len() < self.settings.concurrency {
-                    let Some(item) = self.frontier.pop(&self.busy) else {
+                    Next::Wait(at) => {
+                        next_due = at;
                         break;
-                    };
-                    let known = self
-                        .store
-                        .known(&item.url)?
-                        // Conditional GET only for documents still on disk; HTML documents
-                        // are pages too and are read every run for their links.
-                        .filter(|k| {
-                            !k.path.ends_with(".html") && self.store.dir().join(&k.path).is_file()
-                        });
-                    self.busy.insert(host_key(&item.url));
-                    self.spawn_fetch(&mut tasks, item, known);
+                    }
+                    Next::Finished => {
+                        finished = true;
+                        break;
+                    }
                 }
-                if tasks.is_empty() && self.frontier.is_empty() {
-                    return Ok(());
-                }
-                self.frontier.next_due()
-            };
+            }
+            if finished && tasks.is_empty() {
+                return Ok(());
+            }
             let joined = if tasks.is_empty() {
                 if let Some(t) = next_due {
                     tokio::time::sleep_until(t.into()).await;
@@ -344,7 +378,7 @@ impl Engine {
 
     /// Starts fetching `item`.
     fn spawn_fetch(&self, tasks: &mut JoinSet<Done>, item: Item, known: Option<Known>) {
-        let tmp = self.store.temp_path();
+        let tmp = self.state.files().temp_path();
         let fetcher = self.fetcher.clone();
         let sources = self.sources.clone();
         tasks.spawn(async move {
@@ -356,58 +390,14 @@ impl Engine {
         });
     }
 
-    /// Claims shared work up to the concurrency limit (the claim itself keeps
-    /// one request per host across all workers). True when the shared run has
-    /// nothing queued or held any more.
-    async fn claim_shared(&mut self, tasks: &mut JoinSet<Done>) -> Result<bool, StoreError> {
-        while tasks.len() < self.settings.concurrency {
-            let Some(f) = &self.shared else {
-                return Ok(true);
-            };
-            match f.claim().await? {
-                Claim::Item(claimed) => {
-                    let (item, known) = *claimed;
-                    if item.source >= self.sources.len() {
-                        // Queued by a run over more sources; `start` refuses
-                        // mismatched sources, so this is a corrupt row.
-                        let rest = self.fetcher.polite.rest(&item.url).await;
-                        f.done(&item, &[], "failed: unknown source", rest).await?;
-                        continue;
-                    }
-                    self.spawn_fetch(tasks, item, known);
-                }
-                Claim::Wait => return Ok(false),
-                Claim::Finished => return Ok(true),
-            }
-        }
-        Ok(false)
-    }
-
-    /// Tells the shared frontier (if any) that `item` is done (`outcome`),
-    /// with `links` found on it.
-    async fn shared_done(
-        &self,
-        item: &Item,
-        links: &[Item],
-        outcome: &str,
-    ) -> Result<(), StoreError> {
-        if let Some(f) = &self.shared {
-            let rest = self.fetcher.polite.rest(&item.url).await;
-            if !f.done(item, links, outcome, rest).await? {
-                lost(item);
-            }
-        }
-        Ok(())
-    }
-
     fn show_progress(&self) {
         if let Some(pb) = &self.progress {
             let s = &self.summary;
             let secs = self.started.elapsed().as_secs_f64().max(0.001);
             // A shared frontier's queue is the database's: see `gongkai stats`.
-            let queued = match &self.shared {
-                Some(_) => String::new(),
-                None => format!(" | queued {}", self.frontier.len()),
+            let queued = match self.state.queued() {
+                Some(n) => format!(" | queued {n}"),
+                None => String::new(),
             };
             pb.set_message(format!(
                 "pages {} | documents {} (new {}, changed {}) | errors {}{queued} | {:.1} req/s",
@@ -451,36 +441,14 @@ impl Engine {
             path: None,
             reason: Some(reason),
         };
-        self.shared_done(item, &[], &log.outcome).await?;
-        self.store.done(item, Some(&ev), log)?;
+        self.state.done(item, Some(&ev), log).await?;
         self.emit(&ev, out);
         Ok(())
     }
 
     /// An item is done without a document or an event (skipped).
     async fn skip(&mut self, item: &Item, log: &FetchLog) -> Result<(), StoreError> {
-        self.shared_done(item, &[], &log.outcome).await?;
-        self.store.done(item, None, log)
-    }
-
-    /// Puts `item` back to be fetched again after `wait`.
-    async fn requeue(
-        &mut self,
-        item: Item,
-        wait: Duration,
-        log: &FetchLog,
-    ) -> Result<(), StoreError> {
-        if let Some(f) = &self.shared {
-            let rest = self.fetcher.polite.rest(&item.url).await;
-            if !f.retry(&item, wait, &log.outcome, rest).await? {
-                lost(&item);
-            }
-            self.store.retry(&item, log)?;
-        } else {
-            self.store.retry(&item, log)?;
-            self.frontier.push_delayed(Instant::now() + wait, item);
-        }
-        Ok(())
+        self.state.done(item, None, log).await
     }
 
     async fn handle(
@@ -512,16 +480,10 @@ impl Engine {
                         .fail(&item, "http_304_unasked".into(), &mut log, out)
                         .await;
                 };
-                if let Some(f) = &self.shared {
-                    let rest = self.fetcher.polite.rest(&item.url).await;
-                    if !f.unchanged(&item, &log.outcome, rest).await? {
-                        lost(&item);
-                    }
-                }
-                let mut ev = self.store.not_modified(&item, &known, &log)?;
+                let mut ev = self.state.not_modified(&item, &known, &log).await?;
                 // A shared crawl's content is in the database; this directory
                 // has it only if this worker downloaded it.
-                if !self.store.dir().join(&known.path).is_file() {
+                if !self.state.files().dir().join(&known.path).is_file() {
                     ev.path = None;
                 }
                 self.emit(&ev, out);
@@ -542,7 +504,7 @@ impl Engine {
                     self.summary.retries += 1;
                     log.outcome = format!("retry {} in {wait_for:.1?}: {reason}", item.attempts);
                     tracing::info!("{}: {}", item.url, log.outcome);
-                    self.requeue(item, wait_for, &log).await
+                    self.state.retry(item, wait_for, &log).await
                 } else {
                     let why = if self.retry_budget == 0 {
                         "retry budget spent"
@@ -569,13 +531,10 @@ impl Engine {
                 if give_up {
                     self.fail(&item, "robots_unavailable".into(), &mut log, out)
                         .await
-                } else if self.shared.is_some() {
+                } else {
                     log.outcome = "waiting: robots.txt unavailable".into();
                     let wait = until.saturating_duration_since(Instant::now());
-                    self.requeue(item, wait, &log).await
-                } else {
-                    self.frontier.push_delayed(until, item);
-                    Ok(())
+                    self.state.retry(item, wait, &log).await
                 }
             }
             Outcome::Fatal(msg) => Err(StoreError::Io(msg)),
@@ -603,8 +562,7 @@ impl Engine {
         if let Some(ext) = document_ext(&body.head, body.final_url.as_str(), &item.anchor) {
             d.ext = ext;
             log.outcome = "document".into();
-            let judged = self.shared_document(item, &d, None, &[], log).await?;
-            let (ev, _) = self.store.commit_document(item, &d, &[], log, judged)?;
+            let ev = self.state.document(item, &d, None, &[], log).await?;
             self.after_document(&ev, &d, out);
             return Ok(());
         }
@@ -654,72 +612,21 @@ impl Engine {
         } else {
             self.links(item, &html, &body.final_url)
         };
-        // A shared crawl queues links in the shared frontier only.
-        let local_links: &[Item] = if self.shared.is_some() { &[] } else { &links };
         if inline {
             d.ext = "html";
             d.charset = charset;
             log.outcome = "document (inline tables)".into();
-            let judged = self
-                .shared_document(item, &d, Some(&bytes), &links, log)
+            let ev = self
+                .state
+                .document(item, &d, Some(&bytes), &links, log)
                 .await?;
-            let (ev, fresh) = self
-                .store
-                .commit_document(item, &d, local_links, log, judged)?;
             self.after_document(&ev, &d, out);
-            self.queue(fresh);
         } else {
             let _ = std::fs::remove_file(&body.tmp);
             log.outcome = format!("page, {} links", links.len());
-            self.shared_done(item, &links, &log.outcome).await?;
-            let fresh = self.store.page_done(item, local_links, log)?;
-            self.queue(fresh);
+            self.state.page_done(item, &links, log).await?;
         }
         Ok(())
-    }
-
-    /// A shared crawl records a downloaded document (`bytes`, or read from its
-    /// temp file) in the shared store and judges it new, changed or unchanged
-    /// across all workers. `None` when not shared.
-    async fn shared_document(
-        &self,
-        item: &Item,
-        d: &Downloaded,
-        bytes: Option<&[u8]>,
-        links: &[Item],
-        log: &FetchLog,
-    ) -> Result<Option<EventKind>, StoreError> {
-        let Some(f) = &self.shared else {
-            return Ok(None);
-        };
-        let read;
-        let bytes = match bytes {
-            Some(b) => b,
-            None => {
-                read = std::fs::read(&d.tmp)
-                    .map_err(|e| StoreError::Io(format!("reading {}: {e}", d.tmp.display())))?;
-                &read
-            }
-        };
-        let doc = shared::Document {
-            sha256: &d.sha256,
-            bytes,
-            ext: d.ext,
-            etag: d.etag.as_deref(),
-            last_modified: d.last_modified.as_deref(),
-        };
-        let rest = self.fetcher.polite.rest(&item.url).await;
-        let (kind, held) = f.document(item, &doc, links, &log.outcome, rest).await?;
-        if !held {
-            lost(item);
-        }
-        Ok(Some(kind))
-    }
-
-    fn queue(&mut self, fresh: Vec<Item>) {
-        for it in fresh {
-            self.frontier.push(it);
-        }
     }
 
     fn links(&mut self, item: &Item, html: &str, page_url: &url::Url) -> Vec<Item> {
@@ -765,7 +672,7 @@ impl Engine {
             if let (Some(tx), Some(path)) = (&self.handover, &ev.path) {
                 let _ = tx.send(Handed {
                     url: ev.url.clone(),
-                    path: self.store.dir().join(path),
+                    path: self.state.files().dir().join(path),
                     sha256: d.sha256.clone(),
                     charset: d.charset.clone(),
                 });
@@ -788,33 +695,8 @@ pub struct Handed {
 }
 
 /// Confirms to the crawl state in a folder that the records of handed-over
-/// documents are safe, so that the next run does not hand them over again.
-pub struct Confirmations {
-    conn: rusqlite::Connection,
-}
-
-impl Confirmations {
-    /// Opens the crawl state of `dir` (beside a running crawl).
-    pub fn open(dir: &Path) -> Result<Confirmations, StoreError> {
-        Ok(Confirmations {
-            conn: super::store::connect(dir)?,
-        })
-    }
-
-    /// The record of `handed` is safe.
-    pub fn confirm(&self, handed: &Handed) -> Result<(), StoreError> {
-        Store::mark_extracted(&self.conn, &handed.url, &handed.sha256)
-    }
-}
-
-/// A claim this worker no longer held when it settled the item: its lease
-/// expired and another worker took the URL over (the work is idempotent).
-fn lost(item: &Item) {
-    tracing::warn!(
-        "{}: this worker's claim had expired; another worker took it over",
-        item.url
-    );
-}
+/// documents are safe.
+pub use super::state::Confirmations;
 
 #[cfg(test)]
 mod tests {

@@ -18,7 +18,7 @@ use url::Url;
 use super::polite::{self, origin, Polite, Robots, Slot};
 use super::settings::{self, Settings};
 use super::sources::Source;
-use super::store::Known;
+use super::state::Known;
 
 /// A body on disk, not yet classified.
 #[derive(Debug)]
@@ -87,7 +87,7 @@ pub struct Fetched {
 pub struct Fetcher {
     client: reqwest::Client,
     /// Per-host politeness.
-    pub polite: Polite,
+    pub polite: Arc<Polite>,
     settings: Settings,
 }
 
@@ -99,7 +99,7 @@ fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<String> {
 
 impl Fetcher {
     /// Builds the HTTP client (rustls, no automatic redirects).
-    pub fn new(settings: Settings, polite: Polite) -> Result<Fetcher, String> {
+    pub fn new(settings: Settings, polite: Arc<Polite>) -> Result<Fetcher, String> {
         let client = reqwest::Client::builder()
             .user_agent(settings.user_agent.clone())
             .redirect(reqwest::redirect::Policy::none())

@@ -1,7 +1,7 @@
 //! The frontier: URL normalization, the per-host queues of work, and the
-//! delayed (retry) queue. The seen-set and the queue are persisted by
-//! [`store`](super::store) (table `frontier`) so that a killed crawl resumes;
-//! this module keeps the in-memory mirror the engine schedules from.
+//! delayed (retry) queue. The seen-set and the queue are persisted by the
+//! crawl [`state`](super::state) (table `frontier`) so that a killed crawl
+//! resumes; this module keeps the in-memory mirror the engine schedules from.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::time::Instant;

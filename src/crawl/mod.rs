@@ -3,9 +3,11 @@
 //!
 //! The flow, one module per part (after scrapy's architecture):
 //!
-//! 1. [`engine`] opens the [`store`] (SQLite state + `docs/`), resumes an
-//!    interrupted run or starts a new one, and seeds the [`frontier`] with the
-//!    start URLs of the [`sources`].
+//! 1. [`engine`] opens the crawl [`state`] (a [`CrawlState`]: the
+//!    [`local`] SQLite file, or the [`shared`] database of `--shared`; the
+//!    documents under `docs/` either way), resumes an interrupted run or
+//!    starts a new one, and seeds the [`frontier`] with the start URLs of the
+//!    [`sources`].
 //! 2. The engine takes the next URL of a host that has nothing in flight and
 //!    hands it to [`fetch`], within a global concurrency limit.
 //! 3. [`fetch`] asks [`polite`] for the host's slot (robots.txt, one request in
@@ -26,18 +28,19 @@ pub mod discover;
 pub mod engine;
 pub mod fetch;
 pub mod frontier;
+pub mod local;
 pub mod polite;
 pub mod settings;
 pub mod shared;
 pub mod sources;
-pub mod store;
+pub mod state;
 
 use serde::Serialize;
 
 pub use engine::{run, Confirmations, Handed, Summary};
 pub use settings::Settings;
 pub use sources::Source;
-pub use store::StoreError;
+pub use state::{CrawlState, StoreError};
 
 /// What happened to one document in this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -22,25 +22,35 @@
 //!   the same sources); otherwise it starts the next run, which forgets the
 //!   last run's frontier so that list pages are read again.
 //!
-//! Each worker still keeps its own output directory: the files it downloaded,
-//! its fetch log and its events.
+//! - `crawl_log`, `crawl_events`: every worker's fetch log and events, by
+//!   worker name (migration 0004).
+//!
+//! This is the [`CrawlState`] of a shared crawl; a local crawl's
+//! ([`LocalState`](super::local::LocalState)) keeps the same tables in a file
+//! of its own. Each worker still keeps the files it downloaded in its own
+//! output directory ([`Files`]); it writes no state there.
 
-use std::time::Duration;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, Row as _};
 use url::Url;
 
-use super::frontier::{host_key, Hint, Item};
+use super::frontier::{host_key, Item};
+use super::polite::Polite;
 use super::sources::Source;
-use super::store::Known;
-use super::EventKind;
-use crate::store::{millis, now_rfc3339, queue, Backend, Result, Store, StoreError};
+use super::state::{self, CrawlState, Downloaded, FetchLog, Files, Known, Next, PendingDoc};
+use super::{settings, Event, EventKind};
+use crate::store::{
+    heartbeat, millis, now_rfc3339, queue, Backend, Heartbeat, Result, Store, StoreError,
+};
 
 /// Claims of one URL (its workers died holding it) before it is given up.
 pub const MAX_CLAIMS: i64 = 3;
 
-/// What [`Frontier::claim`] found.
+/// What [`SharedState::claim`] found.
 #[derive(Debug)]
 pub enum Claim {
     /// A URL to fetch now, with what is known of it.
@@ -52,13 +62,16 @@ pub enum Claim {
     Finished,
 }
 
-/// A worker's handle on the shared frontier.
-#[derive(Debug, Clone)]
-pub struct Frontier {
+/// A worker's handle on the shared crawl state.
+pub struct SharedState {
     store: Store,
     worker: String,
     lease: Duration,
     run: i64,
+    files: Files,
+    polite: Arc<Polite>,
+    /// Renews this worker's claims while it lives.
+    heartbeat: Option<Heartbeat>,
 }
 
 /// A fingerprint of the sources (their order gives `frontier.source`): the
@@ -71,73 +84,68 @@ pub fn fingerprint(sources: &[Source]) -> String {
     hex::encode(h.finalize())
 }
 
-fn item_of(r: &sqlx::any::AnyRow) -> std::result::Result<Option<Item>, sqlx::Error> {
-    let url: String = r.try_get("url")?;
-    let Ok(url) = Url::parse(&url) else {
-        return Ok(None);
-    };
-    let n = |c: &str| -> std::result::Result<u32, sqlx::Error> {
-        Ok(u32::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0))
-    };
-    Ok(Some(Item {
-        url,
-        depth: n("depth")?,
-        pages: n("pages")?,
-        source: usize::try_from(r.try_get::<i64, _>("source")?).unwrap_or(usize::MAX),
-        hint: Hint::parse(&r.try_get::<String, _>("hint")?),
-        anchor: r.try_get("anchor")?,
-        attempts: n("attempts")?,
-    }))
+/// Renews the leases of every URL (and host) `worker` holds.
+async fn renew(store: &Store, worker: &str, lease: Duration) -> Result<u64> {
+    let now = store.backend().now_ms();
+    let lease = millis(lease);
+    let mut tx = store.begin().await?;
+    let n = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE frontier SET lease_until = {now} + $1 WHERE worker = $2 AND state = 'claimed'"
+    )))
+    .bind(lease)
+    .bind(worker.to_string())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE hosts SET next_allowed_at = {now} + $1 WHERE worker = $2"
+    )))
+    .bind(lease)
+    .bind(worker.to_string())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
-/// Adds `items` not in the frontier yet (and their hosts) within `tx`.
-async fn insert_items(tx: &mut sqlx::AnyConnection, items: &[Item]) -> Result<()> {
-    for it in items {
-        let host = host_key(&it.url);
-        sqlx::query(
-            "INSERT INTO frontier (url, host, depth, pages, source, hint, anchor, state, attempts, claims, not_before)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', 0, 0, 0) ON CONFLICT (url) DO NOTHING",
-        )
-        .bind(it.url.as_str().to_string())
-        .bind(host.clone())
-        .bind(i64::from(it.depth))
-        .bind(i64::from(it.pages))
-        .bind(i64::try_from(it.source).unwrap_or(i64::MAX))
-        .bind(it.hint.as_str())
-        .bind(it.anchor.clone())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO hosts (host, next_allowed_at) VALUES ($1, 0) ON CONFLICT (host) DO NOTHING",
-        )
-        .bind(host)
-        .execute(&mut *tx)
-        .await?;
-    }
-    Ok(())
-}
-
-impl Frontier {
-    /// Opens the shared frontier in `db` (migrating it) for `worker`, whose
-    /// claims hold for `lease` unless renewed.
-    pub async fn open(db: &str, worker: String, lease: Duration) -> Result<Frontier> {
+impl SharedState {
+    /// Opens the shared crawl state in `db` (migrating it) for `worker`, whose
+    /// claims hold for `lease` and are renewed while it lives; downloads go to
+    /// `files`, hosts rest as `polite` says after each request.
+    pub async fn open(
+        db: &str,
+        worker: String,
+        lease: Duration,
+        files: Files,
+        polite: Arc<Polite>,
+    ) -> Result<SharedState> {
         let store = Store::open(db).await?;
-        Ok(Frontier {
+        let beat = {
+            let (store, name) = (store.clone(), worker.clone());
+            heartbeat(
+                &tokio::runtime::Handle::current(),
+                lease,
+                worker.clone(),
+                move || {
+                    let (store, name) = (store.clone(), name.clone());
+                    async move { renew(&store, &name, lease).await }
+                },
+            )
+        };
+        Ok(SharedState {
             store,
             worker,
             lease,
             run: 0,
+            files,
+            polite,
+            heartbeat: Some(beat),
         })
     }
 
     /// The worker's name.
     pub fn worker(&self) -> &str {
         &self.worker
-    }
-
-    /// The lease of a claim.
-    pub fn lease(&self) -> Duration {
-        self.lease
     }
 
     fn backend(&self) -> Backend {
@@ -211,7 +219,7 @@ impl Frontier {
             .bind(self.worker.clone())
             .execute(&mut *tx)
             .await?;
-        insert_items(&mut tx, seeds).await?;
+        state::insert_items(&mut tx, seeds).await?;
         tx.commit().await?;
         self.run = run;
         Ok((run, joined))
@@ -256,7 +264,7 @@ impl Frontier {
             });
         };
         let id: i64 = row.try_get("id")?;
-        let Some(item) = item_of(&row)? else {
+        let Some(item) = state::item_of(&row)? else {
             // A row this build cannot parse: done, so the run can end.
             sqlx::query(
                 "UPDATE frontier SET state = 'done', outcome = 'failed: unparsable URL', lease_until = NULL
@@ -294,26 +302,7 @@ impl Frontier {
 
     /// Renews the leases of every URL (and host) this worker holds.
     pub async fn renew(&self) -> Result<u64> {
-        let now = self.backend().now_ms();
-        let lease = millis(self.lease);
-        let mut tx = self.store.begin().await?;
-        let n = sqlx::query(AssertSqlSafe(format!(
-            "UPDATE frontier SET lease_until = {now} + $1 WHERE worker = $2 AND state = 'claimed'"
-        )))
-        .bind(lease)
-        .bind(self.worker.clone())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        sqlx::query(AssertSqlSafe(format!(
-            "UPDATE hosts SET next_allowed_at = {now} + $1 WHERE worker = $2"
-        )))
-        .bind(lease)
-        .bind(self.worker.clone())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(n)
+        renew(&self.store, &self.worker, self.lease).await
     }
 
     /// Frees `host` if this worker holds it: the next request to it waits
@@ -348,13 +337,13 @@ impl Frontier {
     ) -> Result<bool> {
         let mut tx = self.store.begin().await?;
         let held = self
-            .finish_in(&mut tx, item, links, outcome, host_delay)
+            .settle(&mut tx, item, links, outcome, host_delay)
             .await?;
         tx.commit().await?;
         Ok(held)
     }
 
-    async fn finish_in(
+    async fn settle(
         &self,
         tx: &mut sqlx::AnyConnection,
         item: &Item,
@@ -362,7 +351,7 @@ impl Frontier {
         outcome: &str,
         host_delay: Duration,
     ) -> Result<bool> {
-        insert_items(tx, links).await?;
+        state::insert_items(tx, links).await?;
         let n = sqlx::query(
             "UPDATE frontier SET state = 'done', outcome = $1, lease_until = NULL
              WHERE url = $2 AND worker = $3 AND state = 'claimed'",
@@ -386,8 +375,23 @@ impl Frontier {
         outcome: &str,
         host_delay: Duration,
     ) -> Result<bool> {
-        let now = self.backend().now_ms();
         let mut tx = self.store.begin().await?;
+        let held = self
+            .requeue(&mut tx, item, wait, outcome, host_delay)
+            .await?;
+        tx.commit().await?;
+        Ok(held)
+    }
+
+    async fn requeue(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        item: &Item,
+        wait: Duration,
+        outcome: &str,
+        host_delay: Duration,
+    ) -> Result<bool> {
+        let now = self.backend().now_ms();
         let n = sqlx::query(AssertSqlSafe(format!(
             "UPDATE frontier SET state = 'queued', worker = NULL, lease_until = NULL, claims = 0,
                  attempts = $1, not_before = {now} + $2, outcome = $3
@@ -401,84 +405,8 @@ impl Frontier {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        self.free_host(&mut tx, &host_key(&item.url), host_delay)
-            .await?;
-        tx.commit().await?;
+        self.free_host(tx, &host_key(&item.url), host_delay).await?;
         Ok(n == 1)
-    }
-
-    /// A document was downloaded: its content goes to `blobs`, its index entry
-    /// to `crawled` and, when new or changed, an extraction job to `jobs`; the
-    /// item is done and its `links` queued. Returns what the document is to
-    /// the shared crawl (new, changed, unchanged) and whether the item was
-    /// still held.
-    pub async fn document(
-        &self,
-        item: &Item,
-        doc: &Document<'_>,
-        links: &[Item],
-        outcome: &str,
-        host_delay: Duration,
-    ) -> Result<(EventKind, bool)> {
-        let now = now_rfc3339();
-        let mut tx = self.store.begin().await?;
-        let url = item.url.as_str().to_string();
-        let prior: Option<String> = sqlx::query("SELECT sha256 FROM crawled WHERE url = $1")
-            .bind(url.clone())
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?;
-        let kind = match prior.as_deref() {
-            None => EventKind::New,
-            Some(s) if s == doc.sha256 => EventKind::Unchanged,
-            Some(_) => EventKind::Changed,
-        };
-        queue::store_blob(&mut tx, doc.sha256, doc.bytes).await?;
-        sqlx::query(
-            "INSERT INTO crawled (url, sha256, ext, etag, last_modified, first_seen, last_seen, changed)
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $6)
-             ON CONFLICT (url) DO UPDATE SET
-               changed = CASE WHEN crawled.sha256 = excluded.sha256 THEN crawled.changed ELSE excluded.changed END,
-               sha256 = excluded.sha256, ext = excluded.ext, etag = excluded.etag,
-               last_modified = excluded.last_modified, last_seen = excluded.last_seen",
-        )
-        .bind(url.clone())
-        .bind(doc.sha256.to_string())
-        .bind(doc.ext.to_string())
-        .bind(doc.etag.map(str::to_string))
-        .bind(doc.last_modified.map(str::to_string))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if kind != EventKind::Unchanged {
-            queue::enqueue_one(&mut tx, &url, doc.sha256).await?;
-        }
-        let held = self
-            .finish_in(&mut tx, item, links, outcome, host_delay)
-            .await?;
-        tx.commit().await?;
-        Ok((kind, held))
-    }
-
-    /// A conditional request said the document is unchanged: it is seen now.
-    pub async fn unchanged(
-        &self,
-        item: &Item,
-        outcome: &str,
-        host_delay: Duration,
-    ) -> Result<bool> {
-        let mut tx = self.store.begin().await?;
-        sqlx::query("UPDATE crawled SET last_seen = $1 WHERE url = $2")
-            .bind(now_rfc3339())
-            .bind(item.url.as_str().to_string())
-            .execute(&mut *tx)
-            .await?;
-        let held = self
-            .finish_in(&mut tx, item, &[], outcome, host_delay)
-            .await?;
-        tx.commit().await?;
-        Ok(held)
     }
 
     /// Marks the run finished when nothing is queued or held any more.
@@ -502,25 +430,172 @@ impl Frontier {
         crate::store::count_by_state(&self.store, "frontier").await
     }
 
-    /// Closes the connections.
-    pub async fn close(&self) {
+    /// Appends the fetch log line (and event) of `item` within `tx`.
+    async fn record(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        item: &Item,
+        log: &FetchLog,
+        event: Option<&Event>,
+    ) -> Result<()> {
+        state::record(tx, self.run, Some(&self.worker), &item.url, log, event).await?;
+        Ok(())
+    }
+
+    /// Settles `item` (done, with `links`) with its log line and event, in
+    /// one transaction.
+    async fn settle_logged(
+        &self,
+        item: &Item,
+        links: &[Item],
+        log: &FetchLog,
+        event: Option<&Event>,
+    ) -> state::Result<()> {
+        let rest = self.polite.rest(&item.url).await;
+        let mut tx = self.store.begin().await?;
+        let held = self
+            .settle(&mut tx, item, links, &log.outcome, rest)
+            .await?;
+        self.record(&mut tx, item, log, event).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        if !held {
+            lost(item);
+        }
+        Ok(())
+    }
+}
+
+impl CrawlState for SharedState {
+    fn files(&self) -> &Files {
+        &self.files
+    }
+
+    fn queued(&self) -> Option<usize> {
+        None
+    }
+
+    /// A shared crawl's extraction goes through the `jobs` queue.
+    async fn pending_extraction(&self) -> state::Result<Vec<PendingDoc>> {
+        Ok(Vec::new())
+    }
+
+    async fn next(&mut self, _busy: &HashSet<String>) -> state::Result<Next> {
+        // The claim itself keeps one request per host across all workers.
+        Ok(match self.claim().await? {
+            Claim::Item(b) => Next::Item(b),
+            // Claimable work appears as hosts rest and other workers report
+            // links: ask again shortly.
+            Claim::Wait => Next::Wait(Some(Instant::now() + settings::SHARED_POLL)),
+            Claim::Finished => Next::Finished,
+        })
+    }
+
+    async fn page_done(
+        &mut self,
+        item: &Item,
+        links: &[Item],
+        log: &FetchLog,
+    ) -> state::Result<()> {
+        self.settle_logged(item, links, log, None).await
+    }
+
+    async fn done(
+        &mut self,
+        item: &Item,
+        event: Option<&Event>,
+        log: &FetchLog,
+    ) -> state::Result<()> {
+        self.settle_logged(item, &[], log, event).await
+    }
+
+    async fn retry(&mut self, item: Item, wait: Duration, log: &FetchLog) -> state::Result<()> {
+        let rest = self.polite.rest(&item.url).await;
+        let mut tx = self.store.begin().await?;
+        let held = self
+            .requeue(&mut tx, &item, wait, &log.outcome, rest)
+            .await?;
+        self.record(&mut tx, &item, log, None).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        if !held {
+            lost(&item);
+        }
+        Ok(())
+    }
+
+    async fn not_modified(
+        &mut self,
+        item: &Item,
+        known: &Known,
+        log: &FetchLog,
+    ) -> state::Result<Event> {
+        let rest = self.polite.rest(&item.url).await;
+        let mut tx = self.store.begin().await?;
+        let ev = state::seen(&mut tx, item, known).await?;
+        let held = self.settle(&mut tx, item, &[], &log.outcome, rest).await?;
+        self.record(&mut tx, item, log, Some(&ev)).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        if !held {
+            lost(item);
+        }
+        Ok(ev)
+    }
+
+    /// Besides the index entry, a document's content goes to `blobs` and,
+    /// when new or changed, an extraction job to `jobs`.
+    async fn document(
+        &mut self,
+        item: &Item,
+        d: &Downloaded,
+        bytes: Option<&[u8]>,
+        links: &[Item],
+        log: &FetchLog,
+    ) -> state::Result<Event> {
+        let read;
+        let bytes = match bytes {
+            Some(b) => b,
+            None => {
+                read = Files::read_tmp(d)?;
+                &read
+            }
+        };
+        let existing = state::stored_path(&self.store, &d.sha256).await?;
+        let path = self.files.place(d, existing)?;
+        let rest = self.polite.rest(&item.url).await;
+        let mut tx = self.store.begin().await?;
+        let ev = state::index_document(&mut tx, item, d, &path, false).await?;
+        queue::store_blob(&mut tx, &d.sha256, bytes).await?;
+        if ev.event != EventKind::Unchanged {
+            queue::enqueue_one(&mut tx, item.url.as_str(), &d.sha256).await?;
+        }
+        let held = self
+            .settle(&mut tx, item, links, &log.outcome, rest)
+            .await?;
+        self.record(&mut tx, item, log, Some(&ev)).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        if !held {
+            lost(item);
+        }
+        Ok(ev)
+    }
+
+    async fn finish(&mut self) -> state::Result<()> {
+        self.finish_run().await?;
+        Ok(())
+    }
+
+    async fn close(&mut self) {
+        self.heartbeat.take();
         self.store.close().await;
     }
 }
 
-/// A downloaded document as the shared crawl records it.
-#[derive(Debug, Clone, Copy)]
-pub struct Document<'a> {
-    /// Hex SHA-256 of the content.
-    pub sha256: &'a str,
-    /// The content.
-    pub bytes: &'a [u8],
-    /// File extension chosen from the content.
-    pub ext: &'a str,
-    /// `ETag` validator.
-    pub etag: Option<&'a str>,
-    /// `Last-Modified` validator.
-    pub last_modified: Option<&'a str>,
+/// A claim this worker no longer held when it settled the item: its lease
+/// expired and another worker took the URL over (the work is idempotent).
+fn lost(item: &Item) {
+    tracing::warn!(
+        "{}: this worker's claim had expired; another worker took it over",
+        item.url
+    );
 }
 
 /// What the shared crawl knows of `url`, for a conditional request: only
@@ -528,25 +603,18 @@ pub struct Document<'a> {
 /// that are not HTML (pages are read every run for their links).
 async fn known(tx: &mut sqlx::AnyConnection, url: &Url) -> Result<Option<Known>> {
     let row = sqlx::query(
-        "SELECT c.sha256, c.ext, c.etag, c.last_modified FROM crawled c
+        "SELECT c.sha256, c.ext, c.path, c.etag, c.last_modified FROM crawled c
          WHERE c.url = $1 AND c.ext <> 'html' AND EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = c.sha256)",
     )
     .bind(url.as_str().to_string())
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(r) = row else { return Ok(None) };
-    let sha256: String = r.try_get(0)?;
-    let ext: String = r.try_get(1)?;
-    Ok(Some(Known {
-        path: super::store::Store::blob_path(&sha256, &ext),
-        sha256,
-        etag: r.try_get(2)?,
-        last_modified: r.try_get(3)?,
-    }))
+    Ok(row.map(|r| state::known_of(&r)).transpose()?)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::frontier::Hint;
     use super::*;
 
     fn item(u: &str, hint: Hint) -> Item {
@@ -561,8 +629,13 @@ mod tests {
         }
     }
 
-    async fn open(db: &str, worker: &str) -> Frontier {
-        Frontier::open(db, worker.into(), Duration::from_secs(60))
+    /// A worker on `db` with an output directory of its own; its hosts rest
+    /// for no time after a document (the test says how long after the rest).
+    async fn open(db: &str, worker: &str) -> SharedState {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let files = Files::open(&dir.keep()).unwrap_or_else(|e| panic!("{e}"));
+        let polite = Arc::new(Polite::new(Duration::ZERO, Default::default()));
+        SharedState::open(db, worker.into(), Duration::from_secs(60), files, polite)
             .await
             .unwrap_or_else(|e| panic!("{e}"))
     }
@@ -650,18 +723,31 @@ mod tests {
         assert_eq!(again.url, doc.url);
         let bytes = b"%PDF-1.4 x";
         let sha = crate::text::sha256_hex(bytes);
-        let d = Document {
-            sha256: &sha,
-            bytes,
+        let tmp = a.files().temp_path();
+        std::fs::write(&tmp, bytes).unwrap_or_else(|e| panic!("{e}"));
+        let d = Downloaded {
+            tmp,
+            sha256: sha.clone(),
+            bytes: bytes.len() as u64,
             ext: "pdf",
-            etag: Some("\"1\""),
+            content_type: None,
+            charset: None,
+            etag: Some("\"1\"".into()),
             last_modified: None,
         };
-        let (kind, held) = a
-            .document(&again, &d, &[], "document", Duration::ZERO)
+        let log = FetchLog {
+            outcome: "document".into(),
+            ..FetchLog::default()
+        };
+        let ev = a
+            .document(&again, &d, None, &[], &log)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((kind, held), (EventKind::New, true));
+        assert_eq!(ev.event, EventKind::New);
+        assert_eq!(
+            a.states().await.unwrap_or_default(),
+            vec![("done".to_string(), 3)]
+        );
         assert!(matches!(b.claim().await, Ok(Claim::Finished)));
         assert_eq!(b.finish_run().await.ok(), Some(true));
 
@@ -686,7 +772,7 @@ mod tests {
         assert_eq!(heir.start("S", &[]).await.ok(), Some((2, true)));
         let states = heir.states().await.unwrap_or_default();
         assert_eq!(states, vec![("queued".to_string(), 1)]);
-        for f in [a, b, c, heir] {
+        for mut f in [a, b, c, heir] {
             f.close().await;
         }
     }

@@ -34,6 +34,11 @@ pub const SQLITE: &[Migration] = &[
         name: "crawl_frontier",
         sql: include_str!("../../migrations/sqlite/0003_crawl_frontier.sql"),
     },
+    Migration {
+        version: 4,
+        name: "crawl_state",
+        sql: include_str!("../../migrations/sqlite/0004_crawl_state.sql"),
+    },
 ];
 
 /// PostgreSQL migrations.
@@ -52,6 +57,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 3,
         name: "crawl_frontier",
         sql: include_str!("../../migrations/postgres/0003_crawl_frontier.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "crawl_state",
+        sql: include_str!("../../migrations/postgres/0004_crawl_state.sql"),
     },
 ];
 
