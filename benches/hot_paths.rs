@@ -55,7 +55,7 @@ fn hot_paths(c: &mut Criterion) {
         let decoded: Decoded =
             pdf::decode(&bytes, &limits, &PdfOptions::default()).expect("decodes");
         group.bench_function("recognize", |b| {
-            b.iter(|| recognize::recognize(&decoded, &patterns.tables))
+            b.iter(|| recognize::recognize(&decoded, &patterns.tables, &[]))
         });
         let record = extractor.extract_bytes(&bytes, name, None);
         assert!(

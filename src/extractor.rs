@@ -16,7 +16,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::narrative;
 use crate::patterns::Patterns;
 use crate::recognize;
-use crate::record::{DocumentMeta, Record, RecordError, Source};
+use crate::record::{DocumentMeta, Read, Record, RecordError, Source};
 use crate::settings::{Limits, PdfOptions};
 use crate::text::sha256_hex;
 
@@ -117,8 +117,22 @@ impl Extractor {
             Err(e) => return failed(name, bytes, bytes.len() as u64, e),
         };
         let patterns = &self.patterns;
-        let (document, tables) = recognize::recognize(&decoded, &patterns.tables);
-        let narrative = narrative::facts(&decoded.blocks, &patterns.narrative);
+        let narrative::Narrative {
+            facts: narrative,
+            grids,
+        } = narrative::read(&decoded.blocks, &patterns.narrative);
+        let recognize::Recognized {
+            meta: document,
+            mut tables,
+            coverage,
+        } = recognize::recognize(&decoded, &patterns.tables, &grids);
+        recognize::infer_units_from_narrative(&mut tables, &narrative);
+        let read = Read {
+            table_amounts: coverage.table_amounts,
+            narrative_amounts: narrative::coverage(&decoded.blocks, &narrative),
+            pages: coverage.pages,
+            ..Read::default()
+        };
         let mut record = Record {
             source: Source {
                 path: name.to_string(),
@@ -135,8 +149,10 @@ impl Extractor {
             narrative,
             flags: Vec::new(),
             error: None,
+            read,
         };
         record.flags = check::run(&record, &patterns.checks, &patterns.families);
+        check::read::settle(&mut record);
         record
     }
 
@@ -366,6 +382,7 @@ fn failed(name: &str, bytes: &[u8], len: u64, e: Error) -> Record {
             kind: e.kind,
             message: e.message,
         }),
+        read: Read::default(),
     }
 }
 

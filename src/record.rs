@@ -26,6 +26,114 @@ pub struct Record {
     pub flags: Vec<Flag>,
     /// Why the document could not be read, or null.
     pub error: Option<RecordError>,
+    /// How much of the document was read, and the verdict: can this
+    /// record be taken as the whole document?
+    #[serde(default)]
+    pub read: Read,
+}
+
+/// How much of its document a record holds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Read {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why the verdict is not `complete` (empty when it is).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<ReadReason>,
+    /// Amounts printed in the document's tables (grid cells shaped like an
+    /// amount: decimals, thousands separators, or three digits and more)
+    /// and how many of them a recognized table captured (as a value, a
+    /// code or a line number).
+    pub table_amounts: Tally,
+    /// Amounts printed in the text (a number followed by 元, 千元, 万元 or
+    /// 亿元) and how many a narrative fact captured. Narrative facts are the
+    /// figures the checks use, not every figure of the prose: this tally
+    /// informs, it does not decide the verdict.
+    pub narrative_amounts: Tally,
+    /// Per page with table amounts: printed and captured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pages: Vec<PageRead>,
+}
+
+/// Can the record be taken as the whole document?
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every table amount printed was captured by a recognized table (to
+    /// the tolerance of `read` in `patterns/common.toml`), every table's
+    /// unit was printed or inferred from evidence, and no grid of amounts
+    /// was left unrecognized.
+    Complete,
+    /// Something printed was not read: see `reasons`.
+    Partial,
+    /// The document holds no disclosure: no table, no narrative figure
+    /// (a portal's landing page, a notice, a checklist).
+    NotADisclosure,
+    /// The document could not be read at all (`error` says why).
+    #[default]
+    Failed,
+}
+
+impl Verdict {
+    /// The verdict's name as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Complete => "complete",
+            Verdict::Partial => "partial",
+            Verdict::NotADisclosure => "not_a_disclosure",
+            Verdict::Failed => "failed",
+        }
+    }
+}
+
+/// One thing a record did not read.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ReadReason {
+    /// A stable id: `table_amounts_missed`, `unrecognized_table`,
+    /// `amount_unit_unknown`, `page_not_read`, `decode_warning`,
+    /// `ambiguous_amounts`, `nothing_read`.
+    pub kind: String,
+    /// The page, when it is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    /// The table kind, when it is about one table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// What, in words.
+    pub detail: String,
+}
+
+/// Printed against captured.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct Tally {
+    /// Amounts printed.
+    pub printed: u32,
+    /// Amounts captured.
+    pub captured: u32,
+}
+
+/// The table amounts of one page.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct PageRead {
+    /// The page (1-based).
+    pub page: u32,
+    /// Amounts printed in its grids.
+    pub printed: u32,
+    /// Amounts captured by recognized tables.
+    pub captured: u32,
 }
 
 /// Provenance of a record.
@@ -93,7 +201,9 @@ pub struct DocumentMeta {
 }
 
 /// The unit amounts are printed in.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AmountUnit {
     /// 元.
@@ -115,6 +225,45 @@ impl AmountUnit {
     }
 }
 
+/// Where a table's amount unit comes from.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitSource {
+    /// Printed on the title line ("…决算表（单位：万元）").
+    Title,
+    /// A line between the title and the grid, or a merged row at the top of
+    /// the grid ("单位：万元").
+    UnitLine,
+    /// Split over two lines ("单位：万" / "元", "单位：" / "万元").
+    SplitLine,
+    /// A cell of the grid's header rows ("单位：元" beside the column
+    /// headings, an HTML row above the header).
+    HeaderCell,
+    /// The headers of the value columns ("金额（万元）"), all in one unit.
+    ColumnHeader,
+    /// Not printed: inferred from another table of the document whose unit
+    /// is printed and which prints the same total (flagged
+    /// `amount_unit_inferred`).
+    InferredTable,
+    /// Not printed: inferred from the narrative, which states the table's
+    /// total in that unit (flagged `amount_unit_inferred`).
+    InferredNarrative,
+    /// Not printed and nothing to infer it from: the amounts are taken as
+    /// printed, in 元, and the table is flagged `amount_unit_unknown` (the
+    /// record's `read` is then partial).
+    Assumed,
+}
+
+impl UnitSource {
+    /// True when the unit was not printed on the table.
+    pub fn is_inferred(self) -> bool {
+        matches!(
+            self,
+            UnitSource::InferredTable | UnitSource::InferredNarrative | UnitSource::Assumed
+        )
+    }
+}
+
 /// One recognized table.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Table {
@@ -128,13 +277,12 @@ pub struct Table {
     pub unit_name: Option<String>,
     /// The year printed on the table.
     pub year: Option<i32>,
-    /// The amount unit printed on the table; null when none was found (amounts are then taken as 元).
+    /// The unit the table's amounts are printed in (`values` are converted
+    /// from it to yuan); see `unit_source` for the evidence.
     pub amount_unit: Option<AmountUnit>,
-    /// True when the table prints no unit and `amount_unit` was inferred:
-    /// its largest amount, in that unit, is printed in another table of
-    /// the document whose unit is printed (the same total in both).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub amount_unit_inferred: bool,
+    /// Where `amount_unit` was read or how it was inferred; null only for a
+    /// table that prints no amount.
+    pub unit_source: Option<UnitSource>,
     /// Pages the table spans (1-based).
     pub pages: Vec<u32>,
     /// True when the table is declared empty (本表无数据) or has no amounts.
@@ -152,6 +300,15 @@ pub struct Column {
     pub key: String,
     /// The printed header path, levels joined with `/`.
     pub header: String,
+    /// The unit printed in the column's header ("项目资金（万元）"), when it
+    /// prints one; its values are converted from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<AmountUnit>,
+    /// True for a column of scores, weights or other numbers that are not
+    /// money (分值, 得分, 权重: `count_columns` in `patterns/common.toml`):
+    /// its values are kept as printed, in no unit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_money: bool,
     /// Which side of a two-sided table the column belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub side: Option<Side>,

@@ -392,7 +392,7 @@ fn shanghai_final_account_narrative_from_pdftotext() {
     };
     let text = String::from_utf8_lossy(&out.stdout);
     let blocks = gongkai::decode::text::blocks_from_text(&text);
-    let f = narrative::facts(&blocks, &crate::util::patterns().narrative);
+    let f = narrative::read(&blocks, &crate::util::patterns().narrative).facts;
     for (fact, amount) in [
         ("income_expenditure_total", "98593800.00"),
         ("income_expenditure_total_change", "10628500.00"),

@@ -1,9 +1,117 @@
 //! Metadata checks: the year and unit name printed on each table against the
 //! document's, the amount unit, required tables present.
 
+use rust_decimal::Decimal;
+
+use super::read::UNRECOGNIZED;
 use crate::patterns::Families;
-use crate::record::{Flag, Location, Record, Severity};
+use crate::record::{AmountUnit, Flag, Location, Record, Severity, UnitSource};
 use crate::text::squash;
+
+fn unit_name(u: AmountUnit) -> &'static str {
+    match u {
+        AmountUnit::Yuan => "元",
+        AmountUnit::ThousandYuan => "千元",
+        AmountUnit::TenThousandYuan => "万元",
+    }
+}
+
+/// Fewest significant digits an amount needs before a ×10⁴ match with
+/// another is taken as a unit misread rather than a coincidence (100 元 and
+/// 1,000,000 元 match by chance; 4,815.27 and 48,152,700.00 do not).
+const UNIT_CHECK_MIN_DIGITS: u32 = 4;
+
+fn significant_digits(v: Decimal) -> u32 {
+    let digits = v.abs().normalize().mantissa().to_string();
+    digits.trim_end_matches('0').len() as u32
+}
+
+/// The largest money amount of a table, in yuan.
+fn largest(t: &crate::record::Table) -> Option<Decimal> {
+    t.rows
+        .iter()
+        .flat_map(|r| r.values.iter().filter(|(k, _)| !r.counts.contains(k)))
+        .map(|(_, v)| *v)
+        .max()
+        .filter(|v| !v.is_zero())
+}
+
+/// The unit cross-check: a table's largest amount that is exactly 10⁴ or
+/// 10³ times (or a 10⁴th, a 10³th of) another table's largest amount or a
+/// narrative figure is one quantity read in two units: a unit misread (ours)
+/// or misprinted (the document's). The flag names both.
+pub fn unit_cross_check(record: &Record) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    let tables: Vec<(usize, Decimal)> = record
+        .tables
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.kind != UNRECOGNIZED)
+        .filter_map(|(i, t)| largest(t).map(|v| (i, v)))
+        .filter(|(_, v)| significant_digits(*v) >= UNIT_CHECK_MIN_DIGITS)
+        .collect();
+    let factors = [Decimal::from(10_000), Decimal::from(1_000)];
+    let mut seen = std::collections::BTreeSet::new();
+    for &(i, v) in &tables {
+        let t = &record.tables[i];
+        for f in factors {
+            for &(j, w) in &tables {
+                if i != j && v * f == w && seen.insert((i.min(j), i.max(j))) {
+                    let u = &record.tables[j];
+                    flags.push(Flag {
+                        check: "meta.amount_unit_mismatch".into(),
+                        severity: Severity::Warning,
+                        message: format!(
+                            "the largest amount of {} ({}), {v} 元, is 1/{f} of the largest of {} ({}), {w} 元: one quantity read in two units (amount units {} and {})",
+                            t.title,
+                            t.kind,
+                            u.title,
+                            u.kind,
+                            t.amount_unit.map_or("none", unit_name),
+                            u.amount_unit.map_or("none", unit_name),
+                        ),
+                        locations: vec![
+                            Location { table: Some(t.kind.clone()), ..Location::default() },
+                            Location { table: Some(u.kind.clone()), ..Location::default() },
+                        ],
+                        expected: Some(w.to_string()),
+                        found: Some(v.to_string()),
+                        difference: None,
+                    });
+                }
+            }
+            for fact in &record.narrative {
+                let Some(n) = fact.amount_yuan.filter(|n| !n.is_zero()) else {
+                    continue;
+                };
+                let scaled = v * f == n || n * f == v;
+                if scaled && significant_digits(n) >= UNIT_CHECK_MIN_DIGITS {
+                    flags.push(Flag {
+                        check: "meta.amount_unit_mismatch".into(),
+                        severity: Severity::Warning,
+                        message: format!(
+                            "the largest amount of {} ({}), {v} 元, and the narrative's {} ({}, {n} 元) differ by a factor of exactly {f}: one quantity read in two units",
+                            t.title, t.kind, fact.fact, fact.printed
+                        ),
+                        locations: vec![
+                            Location { table: Some(t.kind.clone()), ..Location::default() },
+                            Location {
+                                section: fact.section.clone(),
+                                sentence: Some(fact.sentence.clone()),
+                                ..Location::default()
+                            },
+                        ],
+                        expected: Some(n.to_string()),
+                        found: Some(v.to_string()),
+                        difference: None,
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    flags
+}
 
 /// Tables of a document kind needed before missing ones are reported (a
 /// document with fewer is a fragment, not a full disclosure).
@@ -68,21 +176,56 @@ pub fn check(record: &Record, families: &Families) -> Vec<Flag> {
                 ));
             }
         }
-        if t.amount_unit.is_none() && !t.empty {
+        if t.kind == UNRECOGNIZED {
             flags.push(flag(
-                "meta.amount_unit_missing",
+                "meta.unrecognized_table",
                 Severity::Info,
                 format!(
-                    "{label} ({}) prints no amount unit; amounts were taken as 元",
-                    t.kind
+                    "a grid of figures on page {} under \"{}\" matches no table pattern; kept as printed (kind {UNRECOGNIZED})",
+                    t.pages.first().copied().unwrap_or(0),
+                    t.title
                 ),
                 Some(&t.kind),
                 None,
                 None,
             ));
+            continue;
+        }
+        if let Some(source) = t.unit_source.filter(|s| s.is_inferred()) {
+            let unit = t.amount_unit.map_or("元", unit_name);
+            let (severity, how) = match source {
+                UnitSource::InferredTable => (
+                    Severity::Info,
+                    format!(
+                        "{unit} inferred: its largest amount is printed in {unit} in another table"
+                    ),
+                ),
+                UnitSource::InferredNarrative => (
+                    Severity::Info,
+                    format!("{unit} inferred: the narrative states its largest amount in {unit}"),
+                ),
+                _ => (
+                    Severity::Warning,
+                    "nothing in the document gives it; amounts were taken as 元".to_string(),
+                ),
+            };
+            flags.push(flag(
+                "meta.amount_unit_missing",
+                severity,
+                format!("{label} ({}) prints no amount unit; {how}", t.kind),
+                Some(&t.kind),
+                None,
+                t.amount_unit.map(|u| unit_name(u).to_string()),
+            ));
         }
     }
-    let mut kinds: Vec<&str> = record.tables.iter().map(|t| t.kind.as_str()).collect();
+    let mut kinds: Vec<&str> = record
+        .tables
+        .iter()
+        .filter(|t| t.kind != UNRECOGNIZED)
+        .filter(|t| !families.kinds.iter().any(|k| k.kind == t.kind && k.repeats))
+        .map(|t| t.kind.as_str())
+        .collect();
     kinds.sort_unstable();
     for w in kinds.windows(2).filter(|w| w[0] == w[1]) {
         if !flags.iter().any(|f| {

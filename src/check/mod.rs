@@ -12,6 +12,7 @@
 
 pub mod meta;
 pub mod narrative;
+pub mod read;
 
 use rust_decimal::Decimal;
 
@@ -32,6 +33,7 @@ const WARNING_MAX_YUAN: Decimal = Decimal::from_parts(10000, 0, 0, false, 0);
 /// the relations in the order they are declared).
 pub fn run(record: &Record, checks: &CheckSet, families: &Families) -> Vec<Flag> {
     let mut flags = meta::check(record, families);
+    flags.extend(meta::unit_cross_check(record));
     let tables = &record.tables;
     for rule in &checks.column_sum {
         column_sum(tables, rule, &mut flags);

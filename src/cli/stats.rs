@@ -1,5 +1,6 @@
-//! `gongkai stats --db PATH`: what a dataset holds — documents by year, kind
-//! and region, required tables found against expected, flags by check.
+//! `gongkai stats --db PATH`: what a dataset holds — documents by read
+//! verdict (and the partial ones), by year, kind and region, required tables
+//! found against expected, flags by check.
 
 use std::process::ExitCode;
 
@@ -78,6 +79,30 @@ fn text(s: &Stats) -> String {
         total("narrative_facts"),
         total("flags")
     );
+    let _ = writeln!(
+        o,
+        "\nread: table amounts captured {} of {} ({})",
+        s.amounts_captured,
+        s.amounts_printed,
+        percent(s.amounts_captured, s.amounts_printed)
+    );
+    for (verdict, n) in &s.read {
+        let _ = writeln!(o, "  {n:>8}  {verdict}");
+    }
+    if !s.partial.is_empty() {
+        let _ = writeln!(o, "\npartial documents (table amounts captured of printed)");
+        for d in &s.partial {
+            let _ = writeln!(
+                o,
+                "  {:>6} of {:<6} {}  {}  {}",
+                d.amounts_captured,
+                d.amounts_printed,
+                opt(&d.year),
+                opt(&d.unit),
+                d.source
+            );
+        }
+    }
     if !s.errors.is_empty() {
         let _ = writeln!(o, "\nunreadable documents");
         for (k, n) in &s.errors {

@@ -46,12 +46,54 @@ enum Mode {
     Attachment,
 }
 
+/// A number followed by a money unit in the text: an amount of the prose.
+static PROSE_AMOUNT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?:^|[^\d.,])(\d[\d,]*(?:\.\d+)?)(亿元|万元|千元|元)")
+        .expect("a valid regex")
+});
+
+/// The amounts printed in the text lines (a number followed by 元, 千元,
+/// 万元 or 亿元) against those a fact captured (by their printed text).
+pub fn coverage(blocks: &[Block], facts: &[NarrativeFact]) -> crate::record::Tally {
+    let mut printed: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    for b in blocks {
+        if let Block::Text(line) = b {
+            let text = squash(&line.text);
+            for c in PROSE_AMOUNT.captures_iter(&text) {
+                *printed.entry(format!("{}{}", &c[1], &c[2])).or_default() += 1;
+            }
+        }
+    }
+    let mut captured: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    for f in facts.iter().filter(|f| f.amount_yuan.is_some()) {
+        *captured.entry(squash(&f.printed)).or_default() += 1;
+    }
+    crate::record::Tally {
+        printed: printed.values().sum(),
+        captured: printed
+            .iter()
+            .map(|(k, n)| (*n).min(captured.get(k).copied().unwrap_or(0)))
+            .sum(),
+    }
+}
+
+/// What the narrative reader read in a block stream.
+#[derive(Debug, Clone, Default)]
+pub struct Narrative {
+    /// The facts, in document order.
+    pub facts: Vec<NarrativeFact>,
+    /// The grids it read (self-evaluation tables), each as its page and its
+    /// amount-shaped cells: recognition counts their amounts as read.
+    pub grids: Vec<(u32, Vec<String>)>,
+}
+
 /// Reads every narrative fact of a block stream.
-pub fn facts(blocks: &[Block], patterns: &NarrativePatterns) -> Vec<NarrativeFact> {
+pub fn read(blocks: &[Block], patterns: &NarrativePatterns) -> Narrative {
     let s = &patterns.structure;
     let mut out = Vec::new();
+    let mut grids = Vec::new();
     if patterns.rules.is_empty() && s.start.0.is_empty() {
-        return out;
+        return Narrative::default();
     }
     let mut mode = Mode::Outside;
     let mut headings: Vec<(usize, String)> = Vec::new();
@@ -100,20 +142,22 @@ pub fn facts(blocks: &[Block], patterns: &NarrativePatterns) -> Vec<NarrativeFac
                 }
             }
             Block::Grid(grid) => {
-                if mode == Mode::Attachment {
-                    selfeval::read(
+                if mode == Mode::Attachment
+                    && selfeval::read(
                         grid,
                         title.take().as_deref(),
                         &mut selfeval_context,
                         patterns,
                         &mut out,
-                    );
+                    )
+                {
+                    grids.push((grid.page, crate::normalize::grid_amounts(grid)));
                 }
             }
         }
     }
     flush(&headings, &mut buffer, &mut out);
-    out
+    Narrative { facts: out, grids }
 }
 
 fn section_path(headings: &[(usize, String)]) -> String {
@@ -374,7 +418,7 @@ mod tests {
     }
 
     fn run(text: &str) -> Vec<NarrativeFact> {
-        facts(&blocks_from_text(text), &set().narrative)
+        read(&blocks_from_text(text), &set().narrative).facts
     }
 
     fn d(s: &str) -> Option<Decimal> {

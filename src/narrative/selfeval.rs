@@ -44,14 +44,14 @@ pub struct Context {
 
 /// Reads one grid under the attachments; does nothing unless it is a
 /// self-evaluation table (a title was seen or it has a project-name row) or
-/// continues one (`context`).
+/// continues one (`context`). True when it read the grid.
 pub fn read(
     grid: &Grid,
     title: Option<&str>,
     context: &mut Option<Context>,
     patterns: &NarrativePatterns,
     out: &mut Vec<NarrativeFact>,
-) {
+) -> bool {
     let p = &patterns.selfeval;
     let rows: Vec<Vec<String>> = grid
         .rows
@@ -84,7 +84,9 @@ pub fn read(
             in_indicators: false,
         });
     }
-    let Some(ctx) = context.as_mut() else { return };
+    let Some(ctx) = context.as_mut() else {
+        return false;
+    };
     if unit_here.is_some() {
         ctx.unit = unit_here;
     }
@@ -177,6 +179,7 @@ pub fn read(
         }
     }
     ctx.in_indicators = in_indicators;
+    true
 }
 
 /// (name, 分值, 得分) of an indicator row.

@@ -70,6 +70,50 @@ pub fn to_yuan(value: Decimal, unit: AmountUnit) -> Decimal {
     yuan
 }
 
+/// A cell's text that is an amount: digits with a decimal part or
+/// thousands separators ("1,234", "0.00", "-3.50", "(12.50)"), or a whole
+/// number of three digits and more. Column numbers (1, 2, 3), 款/项 code
+/// parts (01) and percentages are not amounts.
+pub fn is_amount(t: &str) -> bool {
+    let t = t
+        .strip_prefix('(')
+        .and_then(|x| x.strip_suffix(')'))
+        .unwrap_or(t);
+    let t = t.strip_prefix(['-', '−']).unwrap_or(t);
+    let (int, frac) = match t.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (t, None),
+    };
+    if let Some(f) = frac {
+        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+    }
+    if int.is_empty() {
+        return false;
+    }
+    if int.contains(',') {
+        let mut groups = int.split(',');
+        let first = groups.next().unwrap_or("");
+        return (1..=3).contains(&first.len())
+            && first.bytes().all(|b| b.is_ascii_digit())
+            && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
+    }
+    int.bytes().all(|b| b.is_ascii_digit()) && (frac.is_some() || int.len() >= 3)
+}
+
+/// The amount-shaped cells of a grid ([`is_amount`]; merged cells once),
+/// squashed, top to bottom.
+pub fn grid_amounts(grid: &crate::model::Grid) -> Vec<String> {
+    grid.rows
+        .iter()
+        .flatten()
+        .filter(|c| c.origin)
+        .map(|c| crate::text::squash(&c.text))
+        .filter(|t| is_amount(t))
+        .collect()
+}
+
 /// Reads an amount unit name.
 pub fn parse_unit(s: &str) -> Option<AmountUnit> {
     match s.trim() {
@@ -127,5 +171,26 @@ mod tests {
             to_yuan(d("8638621.12"), AmountUnit::Yuan).to_string(),
             "8638621.12"
         );
+    }
+
+    #[test]
+    fn amounts_are_told_from_numbers_that_are_not() {
+        for a in [
+            "1,234",
+            "0.00",
+            "-3.50",
+            "(12.50)",
+            "123",
+            "2010301",
+            "8,638,621.12",
+            "5.1",
+        ] {
+            assert!(is_amount(a), "{a}");
+        }
+        for n in [
+            "1", "12", "01", "", "77.87%", "1,23", "12,34.5", "1.", ".5", "合计", "3=1+2", "-",
+        ] {
+            assert!(!is_amount(n), "{n}");
+        }
     }
 }

@@ -102,6 +102,8 @@ pub struct CatalogKind {
     pub document: DocumentKind,
     /// Required in a complete disclosure of a document of no family.
     pub required: bool,
+    /// Printed once per project (many in a document are no duplicates).
+    pub repeats: bool,
 }
 
 /// Which tables a complete disclosure has; the one place that decides it
@@ -339,6 +341,7 @@ impl Patterns {
                 name: t.name.clone(),
                 document: t.document,
                 required: t.required,
+                repeats: t.repeats,
             })
             .collect();
         set.checks.function_classes = set.tables.common.function_classes.clone();

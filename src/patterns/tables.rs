@@ -120,6 +120,9 @@ pub struct TablePattern {
     pub labels: Vec<String>,
     /// Whether a complete disclosure must contain it.
     pub required: bool,
+    /// Printed once per project or item (项目绩效目标表): many tables of this
+    /// kind in one document are expected, not duplicates.
+    pub repeats: bool,
     /// Sides of a two-sided table, left to right.
     pub sides: Vec<Side>,
     /// Give rows named after a function class their class code.
@@ -206,6 +209,8 @@ pub struct Common {
     pub amount_unit: AnyOf,
     /// A line whose amount unit is on the next line.
     pub amount_unit_dangling: AnyOf,
+    /// Value-column headers whose numbers are not money (分值, 得分, 权重).
+    pub count_columns: AnyOf,
     /// Year lines (group 1).
     pub year: AnyOf,
     /// Declared-empty markers.
@@ -274,6 +279,8 @@ pub(super) struct RawTable {
     #[serde(default)]
     required: bool,
     #[serde(default)]
+    repeats: bool,
+    #[serde(default)]
     sides: Vec<Side>,
     #[serde(default)]
     name_codes: bool,
@@ -325,6 +332,8 @@ pub(super) struct RawCommon {
     not_unit_name: Vec<String>,
     amount_unit: Vec<String>,
     amount_unit_dangling: Vec<String>,
+    #[serde(default)]
+    count_columns: Vec<String>,
     year: Vec<String>,
     empty_markers: Vec<String>,
     notes: Vec<String>,
@@ -370,6 +379,7 @@ pub(super) fn compile_common(file: &str, raw: RawCommon) -> Result<Common> {
         not_unit_name: c("not_unit_name", &raw.not_unit_name)?,
         amount_unit: c("amount_unit", &raw.amount_unit)?,
         amount_unit_dangling: c("amount_unit_dangling", &raw.amount_unit_dangling)?,
+        count_columns: c("count_columns", &raw.count_columns)?,
         year: c("year", &raw.year)?,
         empty_markers: c("empty_markers", &raw.empty_markers)?,
         notes: c("notes", &raw.notes)?,
@@ -450,6 +460,7 @@ pub(super) fn compile_table(file: &str, raw: RawTable) -> Result<TablePattern> {
         name: raw.name,
         labels: raw.labels,
         required: raw.required,
+        repeats: raw.repeats,
         sides: raw.sides,
         name_codes: raw.name_codes,
         columns,

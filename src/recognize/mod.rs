@@ -9,12 +9,13 @@
 //! empty-table marker and no grid is a table declared empty.
 
 pub mod collapsed;
+pub mod coverage;
 pub mod header;
 pub mod rows;
 
 use crate::model::{Block, Decoded, Grid, GridCell};
 use crate::normalize::parse_unit;
-use crate::record::{AmountUnit, Column, DocumentKind, DocumentMeta, Scope, Table};
+use crate::record::{AmountUnit, Column, DocumentKind, DocumentMeta, Scope, Table, UnitSource};
 use crate::text::squash;
 
 use crate::patterns::{Common, TablePattern, TablePatterns};
@@ -28,8 +29,30 @@ const MAX_TITLE_CHARS: usize = 60;
 /// Lines at the start of a document searched for its title.
 const DOCUMENT_HEAD_LINES: usize = 40;
 
+/// What recognition found in a document.
+#[derive(Debug, Clone)]
+pub struct Recognized {
+    /// The document's title, unit, year, kind and scope.
+    pub meta: DocumentMeta,
+    /// Every table, in document order (grids of amounts no pattern
+    /// recognized are kept as tables of kind [`UNRECOGNIZED`]).
+    pub tables: Vec<Table>,
+    /// The table amounts printed and captured, per page.
+    pub coverage: coverage::Coverage,
+}
+
+/// The kind of a grid of amounts that no pattern recognized.
+pub const UNRECOGNIZED: &str = "unrecognized";
+
 /// Finds the document's metadata and every table in a decoded document.
-pub fn recognize(decoded: &Decoded, patterns: &TablePatterns) -> (DocumentMeta, Vec<Table>) {
+/// `read_elsewhere` are grids another reader read (the narrative reader's
+/// self-evaluation tables: page and amount cells): they are no tables here
+/// and their amounts count as captured.
+pub fn recognize(
+    decoded: &Decoded,
+    patterns: &TablePatterns,
+    read_elsewhere: &[(u32, Vec<String>)],
+) -> Recognized {
     // Only text renderings can have collapsed tables; other formats are read
     // as decoded, without a copy of their blocks.
     let rebuilt;
@@ -43,6 +66,7 @@ pub fn recognize(decoded: &Decoded, patterns: &TablePatterns) -> (DocumentMeta, 
     };
     let blocks = peel_title_rows(source, patterns);
     let mut walker = Walker::new(patterns);
+    walker.read_elsewhere = read_elsewhere;
     for block in &blocks {
         match block {
             Block::Text(line) => walker.text(&line.text, line.page),
@@ -85,8 +109,13 @@ pub fn recognize(decoded: &Decoded, patterns: &TablePatterns) -> (DocumentMeta, 
         }
     }
     infer_amount_units(&mut walker.tables);
+    let coverage = coverage::tally(&walker.grids, &walker.tables);
     let meta = document_meta(&blocks, &walker.tables, patterns);
-    (meta, walker.tables)
+    Recognized {
+        meta,
+        tables: walker.tables,
+        coverage,
+    }
 }
 
 /// Rows at the top of a grid that hold a title, unit or year line drawn
@@ -151,7 +180,9 @@ struct Pending {
     unit_name: Option<String>,
     year: Option<i32>,
     amount_unit: Option<AmountUnit>,
-    unit_dangling: bool,
+    unit_source: Option<UnitSource>,
+    /// "单位：" (or "单位：万") ended a line: the unit (or its 元) follows.
+    unit_dangling: Option<String>,
     empty_marker: bool,
     page: u32,
     lines: usize,
@@ -170,6 +201,10 @@ struct Open {
     width: usize,
     /// Substantive text lines seen since its last grid.
     text_since: usize,
+    /// Its grids (indices into `Walker::grids`), each with its header rows.
+    grids: Vec<(usize, Vec<usize>)>,
+    /// What was known before its first grid.
+    origin: Pending,
 }
 
 struct Walker<'a> {
@@ -179,6 +214,13 @@ struct Walker<'a> {
     tables: Vec<Table>,
     /// The previous text line (squashed) when no grid came after it.
     last_line: Option<String>,
+    /// The last substantive text line, for the caption of a grid no pattern
+    /// recognized.
+    caption: Option<String>,
+    /// Every grid met, with its amounts and the table it went to.
+    grids: Vec<coverage::GridUse>,
+    /// Grids another reader read.
+    read_elsewhere: &'a [(u32, Vec<String>)],
 }
 
 impl<'a> Walker<'a> {
@@ -189,6 +231,9 @@ impl<'a> Walker<'a> {
             open: None,
             tables: Vec::new(),
             last_line: None,
+            caption: None,
+            grids: Vec::new(),
+            read_elsewhere: &[],
         }
     }
 
@@ -219,21 +264,26 @@ impl<'a> Walker<'a> {
             (len > alone).then_some((p, both, l))
         });
         self.last_line = Some(line.clone());
+        if !is_page_number(&line) {
+            self.caption = Some(line.clone());
+        }
         if let Some((pattern, title, label)) = joined.or_else(|| self.match_title(&line)) {
             self.close_pending();
             self.close_open();
             let common = self.common();
+            let amount_unit = common
+                .amount_unit
+                .capture(&line)
+                .and_then(|u| parse_unit(&u));
             self.pending = Some(Pending {
                 pattern,
                 title,
                 label,
                 unit_name: None,
                 year: common.year.capture(&line).and_then(|y| y.parse().ok()),
-                amount_unit: common
-                    .amount_unit
-                    .capture(&line)
-                    .and_then(|u| parse_unit(&u)),
-                unit_dangling: false,
+                amount_unit,
+                unit_source: amount_unit.map(|_| UnitSource::Title),
+                unit_dangling: None,
                 empty_marker: false,
                 page,
                 lines: 0,
@@ -244,11 +294,19 @@ impl<'a> Walker<'a> {
         let common = self.common();
         if let Some(p) = self.pending.as_mut() {
             let mut meta = false;
-            if p.unit_dangling {
-                if let Some(u) = parse_unit(&line) {
+            if let Some(head) = p.unit_dangling.take() {
+                // "单位：" + "万元", "单位：万" + "元" (the rest of the line,
+                // if any, is read as usual).
+                let unit = [1, 2].into_iter().find_map(|n| {
+                    let tail: String = line.chars().take(n).collect();
+                    parse_unit(&format!("{head}{tail}")).map(|u| (u, tail.len()))
+                });
+                if let Some((u, used)) = unit {
                     p.amount_unit = Some(u);
-                    p.unit_dangling = false;
-                    return;
+                    p.unit_source = Some(UnitSource::SplitLine);
+                    if line[used..].trim().is_empty() {
+                        return;
+                    }
                 }
             }
             if common.labels.is_match(&line) {
@@ -275,9 +333,10 @@ impl<'a> Walker<'a> {
                 .and_then(|u| parse_unit(&u))
             {
                 p.amount_unit = Some(u);
+                p.unit_source = Some(UnitSource::UnitLine);
                 meta = true;
-            } else if common.amount_unit_dangling.is_match(&line) {
-                p.unit_dangling = true;
+            } else if let Some(c) = common.amount_unit_dangling.captures_all(&line) {
+                p.unit_dangling = Some(c.get(1).map_or("", |m| m.as_str()).to_string());
                 meta = true;
             }
             if common.empty_markers.is_match(&line) {
@@ -362,11 +421,61 @@ impl<'a> Walker<'a> {
 
     fn grid(&mut self, grid: &Grid) {
         self.last_line = None;
+        let g = self.grids.len();
+        self.grids.push(coverage::GridUse::of(grid));
         let patterns = self.patterns;
         if let Some(p) = self.pending.take() {
             self.close_open();
             self.open_table(p, grid);
+            if let Some(open) = self.open.as_mut() {
+                let header_rows = grid
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, r)| {
+                        *i < open.header.rows || header::is_column_number_row(r, &patterns.common)
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                open.grids.push((g, header_rows));
+            }
             return;
+        }
+        // A title at the foot of a page whose grid there is its header alone
+        // (项目名称 …): the body on the next page, in a grid of its own
+        // layout, is the table, read from its own header.
+        let restart = self.open.as_ref().is_some_and(|open| {
+            let last_page = open.table.pages.last().copied().unwrap_or(grid.page);
+            open.text_since == 0
+                && open.rows.iter().all(|(_, r)| r.values.is_empty())
+                && grid.width() != open.width
+                && grid.page == last_page + 1
+        });
+        if restart {
+            if let Some(open) = self.open.take() {
+                let mut p = open.origin;
+                p.page = grid.page;
+                self.open_table(p, grid);
+                if let Some(new) = self.open.as_mut() {
+                    let header_rows = grid
+                        .rows
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, r)| {
+                            *i < new.header.rows
+                                || header::is_column_number_row(r, &patterns.common)
+                        })
+                        .map(|(i, _)| i)
+                        .collect();
+                    new.grids = open.grids;
+                    new.grids.push((g, header_rows));
+                    new.table.pages = open.table.pages;
+                    if !new.table.pages.contains(&grid.page) {
+                        new.table.pages.push(grid.page);
+                    }
+                }
+                return;
+            }
         }
         if let Some(open) = self.open.as_mut() {
             let last_page = open.table.pages.last().copied().unwrap_or(grid.page);
@@ -387,6 +496,17 @@ impl<'a> Walker<'a> {
                 if !open.table.pages.contains(&grid.page) {
                     open.table.pages.push(grid.page);
                 }
+                let header_rows = grid
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| {
+                        header::is_column_number_row(r, &patterns.common)
+                            || open.header.signatures.contains(&header::row_signature(r))
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                open.grids.push((g, header_rows));
                 return;
             }
         }
@@ -396,9 +516,23 @@ impl<'a> Walker<'a> {
             rows = grid.rows.len(),
             "grid with no recognized title"
         );
+        let here = &self.grids[g];
+        if self
+            .read_elsewhere
+            .iter()
+            .any(|(page, amounts)| *page == here.page && *amounts == here.amounts)
+        {
+            self.grids[g].elsewhere = true;
+            return;
+        }
+        if let Some(table) = coverage::unrecognized(grid, here, self.caption.as_deref()) {
+            self.grids[g].table = Some(self.tables.len());
+            self.tables.push(table);
+        }
     }
 
     fn open_table(&mut self, p: Pending, grid: &Grid) {
+        let origin = p.clone();
         let pattern: &TablePattern = &self.patterns.kinds[p.pattern];
         let common = self.common();
         let split = header::split_inline_code_headings(grid, common);
@@ -412,6 +546,20 @@ impl<'a> Walker<'a> {
             .collect();
         reader.seed_sections(&context, pattern, common);
         reader.seed_sections(&grid.rows[..header.rows], pattern, common);
+        let mut p = p;
+        if p.amount_unit.is_none() {
+            // A unit printed in the header rows ("单位：元" in a cell).
+            let found = grid.rows[..header.rows]
+                .iter()
+                .flatten()
+                .filter(|c| c.origin)
+                .find_map(|c| common.amount_unit.capture(&squash(&c.text)))
+                .and_then(|u| parse_unit(&u));
+            if let Some(u) = found {
+                p.amount_unit = Some(u);
+                p.unit_source = Some(UnitSource::HeaderCell);
+            }
+        }
         let unit = p.amount_unit.unwrap_or(AmountUnit::Yuan);
         let mut rows = Vec::new();
         reader.read(
@@ -431,6 +579,8 @@ impl<'a> Walker<'a> {
                     header::Role::Value(key) => Some(Column {
                         key: key.clone(),
                         header: paths[*c].clone(),
+                        unit: column_unit(&paths[*c]),
+                        not_money: common.count_columns.is_match(&squash(&paths[*c])),
                         side: b.side,
                     }),
                     _ => None,
@@ -444,7 +594,7 @@ impl<'a> Walker<'a> {
             unit_name: p.unit_name,
             year: p.year,
             amount_unit: p.amount_unit,
-            amount_unit_inferred: false,
+            unit_source: p.unit_source,
             pages: vec![grid.page],
             // Decided when the table closes, by its amounts.
             empty: false,
@@ -459,6 +609,8 @@ impl<'a> Walker<'a> {
             reader,
             table,
             text_since: 0,
+            grids: Vec::new(),
+            origin,
         });
     }
 
@@ -471,6 +623,19 @@ impl<'a> Walker<'a> {
                 rows.sort_by_key(|(b, _)| *b);
             }
             table.rows = rows.into_iter().map(|(_, r)| r).collect();
+            settle_units(&mut table, &self.patterns.common);
+            let line_no_columns: Vec<usize> = open
+                .header
+                .blocks
+                .iter()
+                .flat_map(|b| b.columns.iter())
+                .filter(|(_, role)| matches!(role, header::Role::LineNo))
+                .map(|(c, _)| *c)
+                .collect();
+            for (g, header_rows) in &open.grids {
+                self.grids[*g].drop_cells(header_rows, &line_no_columns);
+                self.grids[*g].table = Some(self.tables.len());
+            }
             // Empty only when no amount is printed: an empty-table marker
             // under a table that prints amounts (万里街道 2024: "故本表为空表"
             // under a 三公 row of 47.91 万元) does not empty it. (A row of a
@@ -499,7 +664,7 @@ impl<'a> Walker<'a> {
                     unit_name: p.unit_name,
                     year: p.year,
                     amount_unit: p.amount_unit,
-                    amount_unit_inferred: false,
+                    unit_source: p.unit_source,
                     pages: vec![p.page],
                     empty: true,
                     columns: Vec::new(),
@@ -675,7 +840,181 @@ fn infer_amount_units(tables: &mut [Table]) {
             }
         }
         table.amount_unit = Some(unit);
-        table.amount_unit_inferred = true;
+        table.unit_source = Some(UnitSource::InferredTable);
+    }
+}
+
+/// Tables whose unit is still unknown (`Assumed`) take the unit in which
+/// their largest amount is a figure the narrative states (the narrative
+/// prints its unit with every amount): 2,940.05 read as 元 is the narrative's
+/// 2940.05万元. Only a single fitting unit is taken.
+pub fn infer_units_from_narrative(tables: &mut [Table], facts: &[crate::record::NarrativeFact]) {
+    use rust_decimal::Decimal;
+    let stated: std::collections::BTreeSet<Decimal> = facts
+        .iter()
+        .filter_map(|f| f.amount_yuan)
+        .filter(|v| !v.is_zero())
+        .map(|v| v.normalize())
+        .collect();
+    for table in tables
+        .iter_mut()
+        .filter(|t| t.unit_source == Some(UnitSource::Assumed))
+    {
+        let Some(largest) = table
+            .rows
+            .iter()
+            .flat_map(|r| r.values.iter().filter(|(k, _)| !r.counts.contains(k)))
+            .map(|(_, v)| *v)
+            .max()
+            .filter(|v| !v.is_zero())
+        else {
+            continue;
+        };
+        let fitting: Vec<AmountUnit> = [AmountUnit::ThousandYuan, AmountUnit::TenThousandYuan]
+            .into_iter()
+            .filter(|u| stated.contains(&(largest * u.factor()).normalize()))
+            .collect();
+        // Stated as printed (元): the assumption holds, with evidence.
+        if stated.contains(&largest.normalize()) {
+            table.amount_unit = Some(AmountUnit::Yuan);
+            table.unit_source = Some(UnitSource::InferredNarrative);
+            continue;
+        }
+        let [unit] = fitting[..] else { continue };
+        for row in &mut table.rows {
+            for (key, v) in row.values.iter_mut() {
+                if !row.counts.contains(key) {
+                    *v *= unit.factor();
+                }
+            }
+        }
+        table.amount_unit = Some(unit);
+        table.unit_source = Some(UnitSource::InferredNarrative);
+    }
+}
+
+/// The unit a column header prints ("项目资金（万元）", "金额(元)").
+fn column_unit(header: &str) -> Option<AmountUnit> {
+    let h = squash(header);
+    let open = h.rfind(['(', '（'])?;
+    let inner = h[open..]
+        .trim_start_matches(['(', '（'])
+        .trim_end_matches([')', '）']);
+    parse_unit(
+        inner
+            .trim_start_matches("单位")
+            .trim_start_matches([':', '：']),
+    )
+}
+
+/// Settles the units of a table just read: columns of scores and weights
+/// are not money (their values as printed, listed in the rows' `counts`);
+/// a table that printed no unit of its own takes the one its value columns'
+/// headers agree on; a column whose header prints another unit than the
+/// table's is converted from its own. What is still unknown is `Assumed`
+/// (the amounts were read as 元).
+fn settle_units(table: &mut Table, common: &Common) {
+    use crate::normalize::{parse_amount, to_yuan};
+    let money: Vec<&Column> = table.columns.iter().filter(|c| !c.not_money).collect();
+    if table.amount_unit.is_none() {
+        let units: std::collections::BTreeSet<_> = money.iter().filter_map(|c| c.unit).collect();
+        if let (1, Some(u)) = (units.len(), units.first()) {
+            table.amount_unit = Some(*u);
+            table.unit_source = Some(UnitSource::ColumnHeader);
+        }
+    }
+    let mut rescale = None;
+    if table.amount_unit.is_none() {
+        // A form-like table (项目绩效目标表) prints its unit in a label cell
+        // ("项目资金（万元）") beside the amounts it applies to.
+        let units: std::collections::BTreeSet<AmountUnit> = table
+            .rows
+            .iter()
+            .flat_map(|r| r.printed.values().chain(r.name.iter()))
+            .filter_map(|t| column_unit(t))
+            .collect();
+        if let (1, Some(u)) = (units.len(), units.first()) {
+            table.amount_unit = Some(*u);
+            table.unit_source = Some(UnitSource::HeaderCell);
+            rescale = Some(u.factor());
+        }
+    }
+    let table_unit = table.amount_unit.unwrap_or(AmountUnit::Yuan);
+    // The reader converted every value from the table's unit (元 when none):
+    // columns in another unit, and columns that are not money, are read
+    // again from their printed text.
+    let redo: Vec<(String, Option<AmountUnit>)> = table
+        .columns
+        .iter()
+        .filter_map(|c| {
+            if c.not_money {
+                Some((c.key.clone(), None))
+            } else {
+                c.unit
+                    .filter(|u| *u != table_unit)
+                    .map(|u| (c.key.clone(), Some(u)))
+            }
+        })
+        .collect();
+    let mut any_amount = false;
+    let mut score_columns: Vec<String> = Vec::new();
+    for row in &mut table.rows {
+        if let Some(f) = rescale {
+            for (key, v) in row.values.iter_mut() {
+                if !row.counts.contains(key) {
+                    *v *= f;
+                }
+            }
+        }
+        for (key, unit) in &redo {
+            let Some(v) = row
+                .printed
+                .get(key)
+                .filter(|t| !common.placeholders.is_match(t))
+                .and_then(|t| parse_amount(t))
+            else {
+                continue;
+            };
+            match unit {
+                Some(u) if !row.counts.contains(key) => {
+                    row.values.insert(key.clone(), to_yuan(v, *u));
+                }
+                Some(_) => {}
+                None => {
+                    row.values.insert(key.clone(), v);
+                    if !row.counts.contains(key) {
+                        row.counts.push(key.clone());
+                    }
+                }
+            }
+        }
+        // A label cell in the body naming scores ("分值(90)" above the
+        // indicator rows of a 绩效 form) makes its column one of scores from
+        // that row on.
+        for (key, text) in &row.printed {
+            let label = squash(text);
+            if parse_amount(&label).is_none()
+                && common.count_columns.is_match(&label)
+                && !score_columns.contains(key)
+            {
+                score_columns.push(key.clone());
+            }
+        }
+        for key in &score_columns {
+            if !row.values.contains_key(key) {
+                continue;
+            }
+            if let Some(v) = row.printed.get(key).and_then(|t| parse_amount(t)) {
+                row.values.insert(key.clone(), v);
+                if !row.counts.contains(key) {
+                    row.counts.push(key.clone());
+                }
+            }
+        }
+        any_amount |= row.values.keys().any(|k| !row.counts.contains(k));
+    }
+    if table.unit_source.is_none() && any_amount {
+        table.unit_source = Some(UnitSource::Assumed);
     }
 }
 
@@ -739,7 +1078,8 @@ mod tests {
             .tables;
         let decoded =
             crate::decode::text::decode(text.as_bytes(), None).unwrap_or_else(|e| panic!("{e}"));
-        recognize(&decoded, &patterns)
+        let r = recognize(&decoded, &patterns, &[]);
+        (r.meta, r.tables)
     }
 
     #[test]
@@ -814,7 +1154,7 @@ mod tests {
             unit_name: None,
             year: None,
             amount_unit: unit,
-            amount_unit_inferred: false,
+            unit_source: unit.map(|_| UnitSource::Title),
             pages: vec![1],
             empty: false,
             columns: Vec::new(),
@@ -838,7 +1178,7 @@ mod tests {
         ];
         infer_amount_units(&mut tables);
         assert_eq!(tables[1].amount_unit, Some(AmountUnit::TenThousandYuan));
-        assert!(tables[1].amount_unit_inferred);
+        assert_eq!(tables[1].unit_source, Some(UnitSource::InferredTable));
         assert_eq!(
             tables[1].rows[1].values.get("total").copied(),
             Some(Decimal::new(100_000, 0))

@@ -200,8 +200,10 @@ pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Resu
     let mut tx = store.begin().await?;
     let id: i64 = sqlx::query(
         "INSERT INTO documents (sha256, source, bytes, format, engine, pages, unit, region, year, kind,
-             scope, title, error_kind, error_message, tool_version, patterns_hash, extracted_at, record)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+             scope, title, error_kind, error_message, tool_version, patterns_hash, extracted_at, record,
+             read_verdict, amounts_printed, amounts_captured)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+                 $19, $20, $21)
          ON CONFLICT (sha256) DO UPDATE SET
              bytes = excluded.bytes, format = excluded.format, engine = excluded.engine,
              pages = excluded.pages, unit = excluded.unit, region = excluded.region,
@@ -209,7 +211,8 @@ pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Resu
              title = excluded.title, error_kind = excluded.error_kind,
              error_message = excluded.error_message, tool_version = excluded.tool_version,
              patterns_hash = excluded.patterns_hash, extracted_at = excluded.extracted_at,
-             record = excluded.record
+             record = excluded.record, read_verdict = excluded.read_verdict,
+             amounts_printed = excluded.amounts_printed, amounts_captured = excluded.amounts_captured
          RETURNING id",
     )
     .bind(sha)
@@ -230,6 +233,9 @@ pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Resu
     .bind(patterns_hash.to_string())
     .bind(super::now_rfc3339())
     .bind(json)
+    .bind(record.read.verdict.as_str())
+    .bind(i64::from(record.read.table_amounts.printed))
+    .bind(i64::from(record.read.table_amounts.captured))
     .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;

@@ -39,6 +39,11 @@ pub const SQLITE: &[Migration] = &[
         name: "crawl_state",
         sql: include_str!("../../migrations/sqlite/0004_crawl_state.sql"),
     },
+    Migration {
+        version: 5,
+        name: "read",
+        sql: include_str!("../../migrations/sqlite/0005_read.sql"),
+    },
 ];
 
 /// PostgreSQL migrations.
@@ -62,6 +67,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 4,
         name: "crawl_state",
         sql: include_str!("../../migrations/postgres/0004_crawl_state.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "read",
+        sql: include_str!("../../migrations/postgres/0005_read.sql"),
     },
 ];
 

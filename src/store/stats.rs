@@ -62,6 +62,16 @@ pub struct Stats {
     pub totals: BTreeMap<String, i64>,
     /// Documents that could not be read, by error kind.
     pub errors: BTreeMap<String, i64>,
+    /// Documents by read verdict (complete, partial, not_a_disclosure,
+    /// failed; `unknown` for records stored before verdicts existed).
+    pub read: BTreeMap<String, i64>,
+    /// Amounts printed in the documents' tables, and captured.
+    pub amounts_printed: i64,
+    /// Of which captured by a recognized table.
+    pub amounts_captured: i64,
+    /// The partial documents, fewest captured share first (at most
+    /// [`PARTIAL_LISTED`]).
+    pub partial: Vec<PartialDocument>,
     /// Documents by year, kind and region.
     pub documents: Vec<DocumentGroup>,
     /// Required tables expected (the required kinds of each readable document) and found.
@@ -77,6 +87,24 @@ pub struct Stats {
     /// The last shared crawl run, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crawl: Option<CrawlRun>,
+}
+
+/// Partial documents listed by `stats`.
+pub const PARTIAL_LISTED: i64 = 50;
+
+/// A document whose record is partial.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PartialDocument {
+    /// Where it was first ingested from.
+    pub source: String,
+    /// Its unit, as printed.
+    pub unit: Option<String>,
+    /// Its year.
+    pub year: Option<i64>,
+    /// Table amounts printed.
+    pub amounts_printed: i64,
+    /// Table amounts captured.
+    pub amounts_captured: i64,
 }
 
 /// A shared crawl run's progress.
@@ -111,6 +139,43 @@ pub async fn stats(store: &Store, families: &Families) -> Result<Stats> {
     .await?
     {
         errors.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?);
+    }
+    let mut read = BTreeMap::new();
+    for r in sqlx::query(
+        "SELECT COALESCE(read_verdict, 'unknown'), COUNT(*)
+         FROM documents GROUP BY COALESCE(read_verdict, 'unknown')",
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        read.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?);
+    }
+    let amounts = sqlx::query(
+        "SELECT COALESCE(SUM(amounts_printed), 0), COALESCE(SUM(amounts_captured), 0) FROM documents",
+    )
+    .fetch_one(pool)
+    .await?;
+    let (amounts_printed, amounts_captured): (i64, i64) =
+        (amounts.try_get(0)?, amounts.try_get(1)?);
+    let mut partial = Vec::new();
+    for r in sqlx::query(
+        "SELECT source, unit, year, COALESCE(amounts_printed, 0), COALESCE(amounts_captured, 0)
+         FROM documents WHERE read_verdict = 'partial'
+         ORDER BY CASE WHEN amounts_printed > 0
+                       THEN CAST(amounts_captured AS REAL) / amounts_printed ELSE 1 END, source
+         LIMIT $1",
+    )
+    .bind(PARTIAL_LISTED)
+    .fetch_all(pool)
+    .await?
+    {
+        partial.push(PartialDocument {
+            source: r.try_get(0)?,
+            unit: r.try_get(1)?,
+            year: r.try_get(2)?,
+            amounts_printed: r.try_get(3)?,
+            amounts_captured: r.try_get(4)?,
+        });
     }
     let mut documents = Vec::new();
     for r in sqlx::query(
@@ -259,6 +324,10 @@ pub async fn stats(store: &Store, families: &Families) -> Result<Stats> {
     Ok(Stats {
         totals,
         errors,
+        read,
+        amounts_printed,
+        amounts_captured,
+        partial,
         documents,
         tables_expected: expected,
         tables_found: found,
