@@ -550,6 +550,102 @@ fn swu_2024_department_budget() {
     );
 }
 
+/// The SWU 2023 budget's 项目绩效目标表 are forms: the unit is printed in a
+/// label cell ("项目资金（万元）") and scores (分值) share the amount columns.
+/// Their amounts are 万元, converted to yuan; scores stay scores; the tables
+/// whose title sits at the foot of a page take their body from the next page.
+#[test]
+fn swu_2023_performance_forms_are_read_in_their_unit() {
+    let Some(root) = corpus() else { return };
+    let r =
+        extract(&root.join("raw/swu-xinan-daxue/20_swu_2023_department_budget__download.jsp.pdf"));
+    let forms: Vec<&gongkai::record::Table> = r
+        .tables
+        .iter()
+        .filter(|t| t.kind == "budget_performance_targets")
+        .collect();
+    assert!(forms.len() >= 20, "{}", forms.len());
+    for t in &forms {
+        assert_eq!(
+            t.amount_unit,
+            Some(AmountUnit::TenThousandYuan),
+            "{}",
+            t.title
+        );
+        assert_eq!(t.unit_source, Some(UnitSource::HeaderCell), "{}", t.title);
+        // At least its funds rows (年度资金总额, 其中：财政拨款, 上年结转, 其他资金).
+        assert!(
+            !t.empty && t.rows.len() >= 4,
+            "{}: {} rows",
+            t.title,
+            t.rows.len()
+        );
+    }
+    let reform = forms
+        .iter()
+        .find(|t| t.title.contains("中央高校教育教学改革专项"))
+        .unwrap_or_else(|| panic!("no 教育教学改革专项 form"));
+    let funds = reform.rows.iter().find_map(|row| {
+        let label = row.printed.values().any(|v| v.contains("年度资金总额"));
+        label.then(|| {
+            row.values
+                .values()
+                .next()
+                .map(|v| v.normalize().to_string())
+        })
+    });
+    assert_eq!(funds.flatten().as_deref(), Some("21127600"), "2112.76 万元");
+    // 分值 5 is a score, not 5 万元.
+    let score = reform
+        .rows
+        .iter()
+        .find(|row| row.printed.values().any(|v| v == "建设一流本科课程数"));
+    let score = score.unwrap_or_else(|| panic!("no indicator row"));
+    assert!(!score.counts.is_empty(), "{score:?}");
+    assert!(
+        score
+            .values
+            .values()
+            .all(|v| v.normalize().to_string() == "5"),
+        "{score:?}"
+    );
+    // Title at the foot of page 24, body on page 25.
+    let footed = forms
+        .iter()
+        .find(|t| t.title.contains("基础设施改造项目(小学)"))
+        .unwrap_or_else(|| panic!("no 基础设施改造项目(小学) form"));
+    assert_eq!(footed.pages, [24, 25]);
+    assert!(footed.rows.iter().any(|row| row
+        .values
+        .values()
+        .any(|v| v.normalize().to_string() == "1500000")));
+    assert_eq!(r.read.verdict, Verdict::Complete, "{:?}", r.read.reasons);
+    // Per-project forms are no duplicates of each other.
+    assert!(!r.flags.iter().any(|f| f.check == "meta.duplicate_table"));
+}
+
+/// Portal landing pages (title, date, a PDF link) are no disclosure.
+#[test]
+fn swu_landing_pages_are_not_disclosures() {
+    let Some(root) = corpus() else { return };
+    let dir = root.join("raw/swu-xinan-daxue/landing_pages");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+    {
+        let r = extract(&e.path());
+        assert_eq!(
+            r.read.verdict,
+            Verdict::NotADisclosure,
+            "{}",
+            e.path().display()
+        );
+        n += 1;
+    }
+    assert_eq!(n, 4);
+}
+
 /// The university final account (高等学校…决算表) maps onto the final-account kinds.
 #[test]
 fn swu_2023_final_account_kinds() {

@@ -16,5 +16,6 @@ mod layers;
 mod narrative;
 mod patterns;
 mod pdf;
+mod read;
 mod regression;
 mod store;

@@ -137,6 +137,8 @@ impl Building {
         let pattern = &patterns.kinds[self.pattern];
         if common.unit_name.is_match(squashed)
             || common.amount_unit.is_match(squashed)
+            // "金额单位：" / "元": the unit line split in two.
+            || (common.amount_unit_dangling.is_match(squashed) && squashed.chars().count() <= 6)
             || common.year.is_match(squashed) && squashed.chars().count() <= 12
         {
             return Taken::Passed;

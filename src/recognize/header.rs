@@ -313,7 +313,15 @@ fn fill_spans(texts: &mut [Vec<String>]) {
     }
 }
 
+/// A unit printed in a column heading ("合计（万元）"): read as the column's
+/// unit, not as part of its name.
+static HEADING_UNIT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"[(（](?:单位[:：])?(?:万元|千元|元)[)）]").expect("a valid regex")
+});
+
 fn role_of(path: &str, pattern: &TablePattern, common: &Common) -> Role {
+    let unitless = HEADING_UNIT.replace_all(path, "");
+    let path: &str = &unitless;
     // A total line printed inside the header ("项目/科目名称/合计") does not
     // change what the column is.
     let mut trimmed = path;

@@ -916,14 +916,16 @@ fn column_unit(header: &str) -> Option<AmountUnit> {
 fn settle_units(table: &mut Table, common: &Common) {
     use crate::normalize::{parse_amount, to_yuan};
     let money: Vec<&Column> = table.columns.iter().filter(|c| !c.not_money).collect();
+    let mut rescale = None;
     if table.amount_unit.is_none() {
         let units: std::collections::BTreeSet<_> = money.iter().filter_map(|c| c.unit).collect();
         if let (1, Some(u)) = (units.len(), units.first()) {
             table.amount_unit = Some(*u);
             table.unit_source = Some(UnitSource::ColumnHeader);
+            // Read as 元: every money column is converted below.
+            rescale = Some(u.factor());
         }
     }
-    let mut rescale = None;
     if table.amount_unit.is_none() {
         // A form-like table (项目绩效目标表) prints its unit in a label cell
         // ("项目资金（万元）") beside the amounts it applies to.
@@ -1080,6 +1082,108 @@ mod tests {
             crate::decode::text::decode(text.as_bytes(), None).unwrap_or_else(|e| panic!("{e}"));
         let r = recognize(&decoded, &patterns, &[]);
         (r.meta, r.tables)
+    }
+
+    /// One-sided table text with the unit lines given.
+    fn with_unit(unit_lines: &str, headers: &str, amount: &str) -> Table {
+        let text = format!(
+            "一般公共预算财政拨款支出决算表\n公开05表\n{unit_lines}\n\
+             科目编码\t科目名称\t{headers}\n\
+             合计\t\t{amount}\t{amount}\t\n\
+             201\t一般公共服务支出\t{amount}\t{amount}\t\n"
+        );
+        let (_, tables) = recognize_text(&text);
+        tables
+            .into_iter()
+            .find(|t| t.kind == "general_budget_expenditure")
+            .unwrap_or_else(|| panic!("no table in {text}"))
+    }
+
+    fn total(t: &Table) -> Option<String> {
+        t.rows
+            .first()
+            .and_then(|r| r.values.get("total"))
+            .map(|v| v.normalize().to_string())
+    }
+
+    #[test]
+    fn a_unit_is_read_wherever_the_template_prints_it_and_says_where() {
+        let cols = "合计\t基本支出\t项目支出";
+        let t = with_unit("金额单位：万元", cols, "12.5");
+        assert_eq!(
+            (t.unit_source, total(&t).as_deref()),
+            (Some(UnitSource::UnitLine), Some("125000"))
+        );
+        // Split over two lines, at the colon or inside the unit.
+        for split in ["单位：\n万元", "单位：万\n元"] {
+            let t = with_unit(split, cols, "12.5");
+            assert_eq!(t.amount_unit, Some(AmountUnit::TenThousandYuan), "{split}");
+            assert_eq!(t.unit_source, Some(UnitSource::SplitLine), "{split}");
+            assert_eq!(total(&t).as_deref(), Some("125000"), "{split}");
+        }
+        let t = with_unit("金额单位：\n元", cols, "12.5");
+        assert_eq!(
+            (t.amount_unit, t.unit_source),
+            (Some(AmountUnit::Yuan), Some(UnitSource::SplitLine))
+        );
+        // In the value columns' headers.
+        let t = with_unit(
+            "",
+            "合计（万元）\t基本支出（万元）\t项目支出（万元）",
+            "12.5",
+        );
+        assert_eq!(t.unit_source, Some(UnitSource::ColumnHeader));
+        assert_eq!(total(&t).as_deref(), Some("125000"));
+        assert_eq!(t.columns[0].unit, Some(AmountUnit::TenThousandYuan));
+        // Printed nowhere: taken as 元, and said so.
+        let t = with_unit("", cols, "12.5");
+        assert_eq!(
+            (t.amount_unit, t.unit_source),
+            (None, Some(UnitSource::Assumed))
+        );
+        assert_eq!(total(&t).as_deref(), Some("12.5"));
+    }
+
+    #[test]
+    fn a_unit_in_a_header_row_cell_is_read() {
+        let text = "一般公共预算财政拨款支出决算表\n公开05表\n\
+                    \t\t\t\t单位：万元\n\
+                    科目编码\t科目名称\t合计\t基本支出\t项目支出\n\
+                    合计\t\t1.50\t1.50\t\n";
+        let (_, tables) = recognize_text(text);
+        let t = &tables[0];
+        assert_eq!(t.unit_source, Some(UnitSource::HeaderCell), "{t:?}");
+        assert_eq!(total(t).as_deref(), Some("15000"));
+    }
+
+    #[test]
+    fn score_columns_are_not_money() {
+        let text = "某某项目绩效目标表\n单位：万元\n\
+                    项目\t预算总额\t指标值\t分值\n\
+                    年度预算\t2112.76\t\t\n\
+                    课程数\t\t20门\t5\n";
+        let (_, tables) = recognize_text(text);
+        let t = tables
+            .iter()
+            .find(|t| t.kind == "budget_performance_targets")
+            .unwrap_or_else(|| panic!("{tables:?}"));
+        let key = t
+            .columns
+            .iter()
+            .find(|c| c.not_money)
+            .map(|c| c.key.clone())
+            .unwrap_or_else(|| panic!("no score column in {:?}", t.columns));
+        let money = t.rows[0]
+            .values
+            .get("budget_total")
+            .map(|v| v.normalize().to_string());
+        assert_eq!(money.as_deref(), Some("21127600"), "{:?}", t.rows);
+        let score = &t.rows[1];
+        assert_eq!(
+            score.values.get(&key).map(|v| v.to_string()).as_deref(),
+            Some("5")
+        );
+        assert!(score.counts.contains(&key));
     }
 
     #[test]
