@@ -659,20 +659,39 @@ fn swu_2023_final_account_kinds() {
             "income_expenditure_summary",
             "income",
             "expenditure",
-            "general_budget_expenditure",
-            // 表4 after its page break (page 15), in a layout of its own:
-            // not yet joined to the table, but kept and said.
-            "unrecognized"
+            "general_budget_expenditure"
         ]
     );
-    assert_eq!(r.read.verdict, Verdict::Partial);
-    assert!(
-        r.read
-            .reasons
+    // 表4 continues on page 15 in columns of its own (no ruling lines, an
+    // empty column not found there): its rows after the break are read, and
+    // the class codes printed across 类/款/项 are kept.
+    assert_eq!(r.read.verdict, Verdict::Complete, "{:?}", r.read.reasons);
+    let t4 = r
+        .tables
+        .iter()
+        .find(|t| t.kind == "general_budget_expenditure")
+        .unwrap_or_else(|| panic!("no 表4"));
+    assert_eq!(t4.pages, [14, 15]);
+    let cell = |code: &str, key: &str| {
+        t4.rows
             .iter()
-            .any(|x| x.kind == "page_not_read" && x.page == Some(15)),
+            .find(|row| row.code.as_deref() == Some(code))
+            .and_then(|row| row.values.get(key))
+            .map(|v| v.normalize().to_string())
+    };
+    assert_eq!(cell("205", "total").as_deref(), Some("2135885300"));
+    assert_eq!(cell("206", "total").as_deref(), Some("25366500"));
+    assert_eq!(
+        cell("2060204", "project_capital_construction").as_deref(),
+        Some("13579300")
+    );
+    assert_eq!(cell("2210203", "basic").as_deref(), Some("1805900"));
+    // Its class rows sum to its total: no hierarchy finding on it.
+    assert!(
+        !r.flags.iter().any(|f| f.check == "hierarchy"
+            && f.locations[0].table.as_deref() == Some("general_budget_expenditure")),
         "{:?}",
-        r.read.reasons
+        r.flags
     );
     let gbe = r
         .tables
@@ -875,4 +894,39 @@ fn chongqing_narrative_text_has_no_tables() {
         assert_unit(rel, &r);
         assert!(r.tables.is_empty(), "{rel}: {} tables", r.tables.len());
     }
+}
+
+/// A narrative sentence naming a table ("…2018年政府性基金支出预算支出0万元。
+/// 与上年相比…", page 28) is no table: one 政府性基金 table, the real one.
+#[test]
+fn a_narrative_sentence_is_no_table_title() {
+    let Some(root) = corpus() else { return };
+    let r = extract(
+        &root.join("raw/open-budget-jiangsu/江苏省人大办公厅/省人大办公厅2018预算公开.pdf"),
+    );
+    let funds: Vec<&Vec<u32>> = r
+        .tables
+        .iter()
+        .filter(|t| t.kind == "budget_government_fund")
+        .map(|t| &t.pages)
+        .collect();
+    assert_eq!(funds.len(), 1, "{funds:?}");
+    assert!(!r.flags.iter().any(|f| f.check == "meta.duplicate_table"));
+}
+
+/// A table continued on the next page under its title printed again (the
+/// 2017 政府采购预算表 of 江苏省政协, pages 12–13) is one table.
+#[test]
+fn a_repeated_title_over_a_continuation_is_one_table() {
+    let Some(root) = corpus() else { return };
+    let r =
+        extract(&root.join("raw/open-budget-jiangsu/江苏省政协办公厅/2017年度部门预算公开表.pdf"));
+    let procurement: Vec<&gongkai::record::Table> = r
+        .tables
+        .iter()
+        .filter(|t| t.kind == "budget_procurement")
+        .collect();
+    assert_eq!(procurement.len(), 1);
+    assert_eq!(procurement[0].pages, [12, 13]);
+    assert!(!r.flags.iter().any(|f| f.check == "meta.duplicate_table"));
 }

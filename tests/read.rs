@@ -185,7 +185,7 @@ fn a_grid_no_pattern_knows_is_kept_and_the_record_is_partial() {
         .iter()
         .any(|x| x.kind == "unrecognized_table"));
     assert!(r.read.table_amounts.captured < r.read.table_amounts.printed);
-    assert!(r.flags.iter().any(|f| f.check == "meta.unrecognized_table"));
+    assert!(r.flags.iter().any(|f| f.check == "read.unrecognized_table"));
 }
 
 #[test]

@@ -177,11 +177,13 @@ pub fn check(record: &Record, families: &Families) -> Vec<Flag> {
             }
         }
         if t.kind == UNRECOGNIZED {
+            // A statement about the reading, not the document (`read.*`):
+            // the grid's figures were not read into a known table.
             flags.push(flag(
-                "meta.unrecognized_table",
+                "read.unrecognized_table",
                 Severity::Info,
                 format!(
-                    "a grid of figures on page {} under \"{}\" matches no table pattern; kept as printed (kind {UNRECOGNIZED})",
+                    "not read: a grid of figures on page {} under \"{}\" matches no table pattern; kept as printed (kind {UNRECOGNIZED})",
                     t.pages.first().copied().unwrap_or(0),
                     t.title
                 ),

@@ -488,3 +488,76 @@ fn dedupe_keys(block: &mut ColumnBlock) {
         }
     }
 }
+
+/// The rows of a table's continuation on its next page, found in columns of
+/// their own (a layout without ruling lines finds the columns page by page,
+/// and a column empty on a page is not found there), refitted to the table's
+/// `width` columns: amounts from the right into the value columns, the code
+/// and name from the left. Only for a one-sided table whose value columns
+/// are its rightmost, and a continuation that starts with a data row and
+/// prints no amount left of its last value columns; otherwise `None`.
+pub fn refit(grid: &Grid, header: &Header, width: usize, common: &Common) -> Option<Grid> {
+    let [block] = &header.blocks[..] else {
+        return None;
+    };
+    let values: Vec<usize> = block
+        .columns
+        .iter()
+        .filter(|(_, r)| matches!(r, Role::Value(_)))
+        .map(|(c, _)| *c)
+        .collect();
+    let v = values.len();
+    if v == 0 || width <= v || values != (width - v..width).collect::<Vec<_>>() {
+        return None;
+    }
+    let w = grid.width();
+    if w <= v || w == width || !grid.rows.first().is_some_and(|r| is_data_row(r, common)) {
+        return None;
+    }
+    let labels = w - v;
+    let is_money = |t: &str| {
+        let t = squash(t);
+        crate::normalize::is_amount(&t) && t.contains(['.', ','])
+    };
+    if grid
+        .rows
+        .iter()
+        .any(|r| r.iter().take(labels).any(|c| is_money(&c.text)))
+    {
+        return None;
+    }
+    let role_col =
+        |want: &dyn Fn(&Role) -> bool| block.columns.iter().find(|(_, r)| want(r)).map(|(c, _)| *c);
+    let code = role_col(&|r| matches!(r, Role::Code | Role::CodeClass));
+    let name = role_col(&|r| matches!(r, Role::Name));
+    let targets: Vec<usize> = if labels == width - v {
+        (0..labels).collect()
+    } else {
+        match (labels, code, name) {
+            (2, Some(c), Some(n)) => vec![c, n],
+            (1, _, Some(n)) => vec![n],
+            _ => return None,
+        }
+    };
+    let rows = grid
+        .rows
+        .iter()
+        .map(|r| {
+            let mut out = vec![GridCell::new(""); width];
+            for (j, cell) in r.iter().enumerate() {
+                let to = if j < labels {
+                    targets[j]
+                } else {
+                    width - v + (j - labels)
+                };
+                out[to] = cell.clone();
+            }
+            out
+        })
+        .collect();
+    Some(Grid {
+        page: grid.page,
+        rows,
+        spans_known: grid.spans_known,
+    })
+}

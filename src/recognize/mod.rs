@@ -268,6 +268,11 @@ impl<'a> Walker<'a> {
             self.caption = Some(line.clone());
         }
         if let Some((pattern, title, label)) = joined.or_else(|| self.match_title(&line)) {
+            if self.repeats_open_title(pattern, &title, label.as_deref(), page) {
+                // The title printed again over the table's continuation on
+                // the next page: the table goes on.
+                return;
+            }
             self.close_pending();
             self.close_open();
             let common = self.common();
@@ -343,6 +348,12 @@ impl<'a> Walker<'a> {
                 p.empty_marker = true;
                 meta = true;
             }
+            if !meta && p.lines == 0 && line.contains('。') {
+                // The "title" was the first line of a sentence that goes on
+                // ("…政府性基金支出预算" / "支出0万元。与上年相比…").
+                self.pending = None;
+                return;
+            }
             if !meta {
                 p.lines += 1;
                 p.context.push(line.clone());
@@ -356,6 +367,7 @@ impl<'a> Walker<'a> {
             // Page furniture (page numbers, unit and amount-unit lines, notes,
             // 续表) does not end a table; any other line does.
             let furniture = is_page_number(&line)
+                || open.table.label.as_deref() == Some(line.as_str())
                 || common.unit_name.is_match(&line)
                 || common.amount_unit.is_match(&line)
                 || common.notes.is_match(&line)
@@ -367,10 +379,34 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// True when `title` repeats the title of the open table at the top of
+    /// its next page (not for kinds printed once per project, whose titles
+    /// name the project).
+    fn repeats_open_title(
+        &self,
+        pattern: usize,
+        title: &str,
+        label: Option<&str>,
+        page: u32,
+    ) -> bool {
+        let Some(open) = &self.open else {
+            return false;
+        };
+        let last_page = open.table.pages.last().copied().unwrap_or(page);
+        open.pattern == pattern
+            && self.pending.is_none()
+            && !self.patterns.kinds[pattern].repeats
+            && page == last_page + 1
+            && squash(&open.table.title) == squash(title)
+            && (label.is_none() || label == open.table.label.as_deref())
+    }
+
     /// The best pattern whose title matches `line` (the longest match wins),
     /// with the title and any label printed on the same line.
     fn match_title(&self, line: &str) -> Option<(usize, String, Option<String>)> {
-        if line.chars().count() > MAX_TITLE_CHARS {
+        // A sentence of the narrative ("…政府性基金支出预算支出0万元。与上年
+        // 相比…") names a table without being its title.
+        if line.chars().count() > MAX_TITLE_CHARS || line.contains(['。', '，', '；']) {
             return None;
         }
         let common = self.common();
@@ -479,9 +515,15 @@ impl<'a> Walker<'a> {
         }
         if let Some(open) = self.open.as_mut() {
             let last_page = open.table.pages.last().copied().unwrap_or(grid.page);
-            let continues = open.text_since == 0
-                && grid.width() == open.width
-                && (grid.page == last_page + 1 || grid.page == last_page);
+            let follows =
+                open.text_since == 0 && (grid.page == last_page + 1 || grid.page == last_page);
+            // A layout without ruling lines finds the columns page by page:
+            // the next page's rows, in columns of their own, refitted.
+            let refitted = (follows && grid.width() != open.width && grid.page == last_page + 1)
+                .then(|| header::refit(grid, &open.header, open.width, &patterns.common))
+                .flatten();
+            let grid = refitted.as_ref().unwrap_or(grid);
+            let continues = follows && grid.width() == open.width;
             if continues {
                 let pattern = &patterns.kinds[open.pattern];
                 let unit = open.table.amount_unit.unwrap_or(AmountUnit::Yuan);

@@ -184,8 +184,12 @@ impl RowReader {
             match role {
                 Role::Code => code_text = text,
                 Role::CodeClass => split[0] = Some(text),
-                Role::CodeSection => split[1] = Some(text),
-                Role::CodeItem => split[2] = Some(text),
+                // A cell merged across 类/款/项 ("205" over all three) is
+                // the class column's alone.
+                Role::CodeSection => {
+                    split[1] = Some(if cell.origin { text } else { String::new() })
+                }
+                Role::CodeItem => split[2] = Some(if cell.origin { text } else { String::new() }),
                 Role::Name => {
                     if !text.is_empty() && !name.contains(&text) {
                         name.push_str(&text);
