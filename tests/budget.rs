@@ -912,6 +912,14 @@ fn a_narrative_sentence_is_no_table_title() {
         .collect();
     assert_eq!(funds.len(), 1, "{funds:?}");
     assert!(!r.flags.iter().any(|f| f.check == "meta.duplicate_table"));
+    // Its labels are printed on the line above each title ("公开 09 表").
+    let labels: Vec<Option<&str>> = r.tables.iter().map(|t| t.label.as_deref()).collect();
+    assert_eq!(
+        labels.first().copied().flatten(),
+        Some("公开01表"),
+        "{labels:?}"
+    );
+    assert!(labels.iter().all(Option::is_some), "{labels:?}");
 }
 
 /// A table continued on the next page under its title printed again (the

@@ -253,6 +253,7 @@ impl<'a> Walker<'a> {
         // A title wrapped over two lines ("公开09表:一般公共预算“三公”经费、
         // 会议费、培训费" + "支出预算表"): the joined lines win when they match
         // a longer title than the last line alone.
+        let previous = self.last_line.clone();
         let joined = self.last_line.take().and_then(|prev| {
             let both = format!("{prev}{line}");
             let (p, _, l) = self.match_title(&both)?;
@@ -268,6 +269,9 @@ impl<'a> Walker<'a> {
             self.caption = Some(line.clone());
         }
         if let Some((pattern, title, label)) = joined.or_else(|| self.match_title(&line)) {
+            // A label printed on the line above the title ("公开 09 表" /
+            // "“三公”经费…支出预算表").
+            let label = label.or_else(|| previous.filter(|p| self.common().labels.is_match(p)));
             if self.repeats_open_title(pattern, &title, label.as_deref(), page) {
                 // The title printed again over the table's continuation on
                 // the next page: the table goes on.
