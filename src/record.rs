@@ -225,6 +225,14 @@ impl AmountUnit {
     }
 }
 
+/// How a table's kind was recognized, when not by its title.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RecognizedBy {
+    /// By the vocabulary of its column headings.
+    Header,
+}
+
 /// Where a table's amount unit comes from.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -283,6 +291,10 @@ pub struct Table {
     /// Where `amount_unit` was read or how it was inferred; null only for a
     /// table that prints no amount.
     pub unit_source: Option<UnitSource>,
+    /// How the kind was recognized when not by its title: `header` (its
+    /// title is unfamiliar; its column headings are those of the kind).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recognized_by: Option<RecognizedBy>,
     /// Pages the table spans (1-based).
     pub pages: Vec<u32>,
     /// True when the table is declared empty (本表无数据) or has no amounts.

@@ -160,20 +160,19 @@ fn a_table_read_in_the_wrong_unit_is_caught_by_the_cross_check() {
 
 #[test]
 fn a_grid_no_pattern_knows_is_kept_and_the_record_is_partial() {
+    let grid =
+        "\n某某统计表\n指标\t数值甲\t数值乙\n一\t1,234.00\t5,678.00\n二\t2,345.00\t6,789.00\n";
     let text = seed().replace(
-        "\n一般公共预算财政拨款支出决算表（一）\n",
-        "\n某某新式报表\n",
+        "\n第三部分 情况说明\n",
+        &format!("{grid}\n第三部分 情况说明\n"),
     );
-    let r = extract_text(&text, "unknown-title.txt");
-    assert!(!r
-        .tables
-        .iter()
-        .any(|t| t.kind == "general_budget_expenditure"));
+    let r = extract_text(&text, "unknown-grid.txt");
     let kept = table(&r, "unrecognized");
+    assert_eq!(kept.title, "某某统计表");
     assert!(kept
         .rows
         .iter()
-        .any(|row| row.printed.values().any(|v| v == "8638621.12")));
+        .any(|row| row.printed.values().any(|v| v == "5,678.00")));
     assert!(
         kept.rows.iter().all(|row| row.values.is_empty()),
         "no unit, no values"
@@ -184,8 +183,28 @@ fn a_grid_no_pattern_knows_is_kept_and_the_record_is_partial() {
         .reasons
         .iter()
         .any(|x| x.kind == "unrecognized_table"));
-    assert!(r.read.table_amounts.captured < r.read.table_amounts.printed);
+    assert_eq!(
+        r.read.table_amounts.printed - r.read.table_amounts.captured,
+        4
+    );
     assert!(r.flags.iter().any(|f| f.check == "read.unrecognized_table"));
+}
+
+#[test]
+fn a_table_under_an_unfamiliar_title_is_recognized_by_its_header_and_says_so() {
+    let text = seed().replace(
+        "\n一般公共预算财政拨款支出决算表（一）\n",
+        "\n某某新式报表\n",
+    );
+    let r = extract_text(&text, "unknown-title.txt");
+    let t = table(&r, "general_budget_expenditure");
+    assert_eq!(t.recognized_by, Some(gongkai::record::RecognizedBy::Header));
+    assert_eq!(t.title, "某某新式报表");
+    assert_eq!(total(t), "8638621.12");
+    let seed = extract(&sample("seed_changzhi_2022_final.txt"));
+    let by_title = table(&seed, "general_budget_expenditure");
+    assert_eq!(t.rows, by_title.rows);
+    assert_eq!(r.read.verdict, Verdict::Complete, "{:?}", r.read.reasons);
 }
 
 #[test]
@@ -221,13 +240,13 @@ fn the_store_and_stats_report_the_verdicts() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let db = dir.path().join("d.sqlite");
     let landing = root().join("tests/fixtures/swu_landing_2023_budget.html");
-    let seed = sample("seed_changzhi_2022_final.txt");
+    let seed_file = sample("seed_changzhi_2022_final.txt");
     let unknown = dir.path().join("unknown-title.txt");
     std::fs::write(
         &unknown,
-        seed_with_05_unit("金额单位：元\n").replace(
-            "\n一般公共预算财政拨款支出决算表（一）\n",
-            "\n某某新式报表\n",
+        seed().replace(
+            "\n第三部分 情况说明\n",
+            "\n某某统计表\n指标\t数值甲\n一\t1,234.00\n二\t2,345.00\n\n第三部分 情况说明\n",
         ),
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -235,7 +254,7 @@ fn the_store_and_stats_report_the_verdicts() {
     let db_arg = db.display().to_string();
     let out = Command::new(bin)
         .args(["extract", "--db", &db_arg])
-        .arg(&seed)
+        .arg(&seed_file)
         .arg(&landing)
         .arg(&unknown)
         .output()

@@ -183,9 +183,9 @@ pub fn check(record: &Record, families: &Families) -> Vec<Flag> {
                 "read.unrecognized_table",
                 Severity::Info,
                 format!(
-                    "not read: a grid of figures on page {} under \"{}\" matches no table pattern; kept as printed (kind {UNRECOGNIZED})",
+                    "not read: a grid of figures on page {} {} matches no table pattern; kept as printed (kind {UNRECOGNIZED})",
                     t.pages.first().copied().unwrap_or(0),
-                    t.title
+                    super::read::captioned(&t.title)
                 ),
                 Some(&t.kind),
                 None,

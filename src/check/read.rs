@@ -106,8 +106,8 @@ pub fn settle(record: &mut Record) {
                 page,
                 None,
                 format!(
-                    "a grid of figures under \"{}\" matches no table pattern; kept as printed",
-                    table.title
+                    "a grid of figures {} matches no table pattern; kept as printed",
+                    captioned(&table.title)
                 ),
             ));
             continue;
@@ -155,4 +155,14 @@ pub fn settle(record: &mut Record) {
         Verdict::Partial
     };
     record.read.reasons = reasons;
+}
+
+/// "under \"CAPTION\"", or "with no caption" for a grid printed right after
+/// another (a continuation in columns of its own).
+pub fn captioned(title: &str) -> String {
+    if title.is_empty() {
+        "with no caption".to_string()
+    } else {
+        format!("under \"{title}\"")
+    }
 }

@@ -198,6 +198,7 @@ pub fn unrecognized(grid: &Grid, grid_use: &GridUse, caption: Option<&str>) -> O
         year: None,
         amount_unit: None,
         unit_source: None,
+        recognized_by: None,
         pages: vec![grid.page],
         empty: false,
         columns,

@@ -15,7 +15,9 @@ pub mod rows;
 
 use crate::model::{Block, Decoded, Grid, GridCell};
 use crate::normalize::parse_unit;
-use crate::record::{AmountUnit, Column, DocumentKind, DocumentMeta, Scope, Table, UnitSource};
+use crate::record::{
+    AmountUnit, Column, DocumentKind, DocumentMeta, RecognizedBy, Scope, Table, UnitSource,
+};
 use crate::text::squash;
 
 use crate::patterns::{Common, TablePattern, TablePatterns};
@@ -108,9 +110,10 @@ pub fn recognize(
             }
         }
     }
+    let meta = document_meta(&blocks, &walker.tables, patterns);
+    recognize_by_header(&mut walker, meta.kind);
     infer_amount_units(&mut walker.tables);
     let coverage = coverage::tally(&walker.grids, &walker.tables);
-    let meta = document_meta(&blocks, &walker.tables, patterns);
     Recognized {
         meta,
         tables: walker.tables,
@@ -214,13 +217,16 @@ struct Walker<'a> {
     tables: Vec<Table>,
     /// The previous text line (squashed) when no grid came after it.
     last_line: Option<String>,
-    /// The last substantive text line, for the caption of a grid no pattern
-    /// recognized.
-    caption: Option<String>,
+    /// The text lines since the last grid (page numbers left out): the
+    /// caption and metadata of a grid no pattern recognized.
+    recent: Vec<String>,
     /// Every grid met, with its amounts and the table it went to.
     grids: Vec<coverage::GridUse>,
     /// Grids another reader read.
     read_elsewhere: &'a [(u32, Vec<String>)],
+    /// Grids kept as unrecognized tables: (table, grid use, grid, the text
+    /// lines before it).
+    orphans: Vec<(usize, usize, Grid, Vec<String>)>,
 }
 
 impl<'a> Walker<'a> {
@@ -231,9 +237,10 @@ impl<'a> Walker<'a> {
             open: None,
             tables: Vec::new(),
             last_line: None,
-            caption: None,
+            recent: Vec::new(),
             grids: Vec::new(),
             read_elsewhere: &[],
+            orphans: Vec::new(),
         }
     }
 
@@ -266,7 +273,7 @@ impl<'a> Walker<'a> {
         });
         self.last_line = Some(line.clone());
         if !is_page_number(&line) {
-            self.caption = Some(line.clone());
+            self.recent.push(line.clone());
         }
         if let Some((pattern, title, label)) = joined.or_else(|| self.match_title(&line)) {
             // A label printed on the line above the title ("公开 09 表" /
@@ -461,6 +468,7 @@ impl<'a> Walker<'a> {
 
     fn grid(&mut self, grid: &Grid) {
         self.last_line = None;
+        let recent = std::mem::take(&mut self.recent);
         let g = self.grids.len();
         self.grids.push(coverage::GridUse::of(grid));
         let patterns = self.patterns;
@@ -571,8 +579,19 @@ impl<'a> Walker<'a> {
             self.grids[g].elsewhere = true;
             return;
         }
-        if let Some(table) = coverage::unrecognized(grid, here, self.caption.as_deref()) {
+        // Its caption: the last line before it that is no metadata line.
+        let common = self.common();
+        let caption = recent.iter().rev().find(|l| {
+            !(common.labels.is_match(l)
+                || common.unit_name.is_match(l)
+                || common.amount_unit.is_match(l)
+                || common.amount_unit_dangling.is_match(l)
+                || common.year.is_match(l) && l.chars().count() <= 12)
+        });
+        if let Some(table) = coverage::unrecognized(grid, here, caption.map(String::as_str)) {
             self.grids[g].table = Some(self.tables.len());
+            self.orphans
+                .push((self.tables.len(), g, grid.clone(), recent));
             self.tables.push(table);
         }
     }
@@ -641,6 +660,7 @@ impl<'a> Walker<'a> {
             year: p.year,
             amount_unit: p.amount_unit,
             unit_source: p.unit_source,
+            recognized_by: None,
             pages: vec![grid.page],
             // Decided when the table closes, by its amounts.
             empty: false,
@@ -711,6 +731,7 @@ impl<'a> Walker<'a> {
                     year: p.year,
                     amount_unit: p.amount_unit,
                     unit_source: p.unit_source,
+                    recognized_by: None,
                     pages: vec![p.page],
                     empty: true,
                     columns: Vec::new(),
@@ -723,6 +744,93 @@ impl<'a> Walker<'a> {
     fn finish(&mut self) {
         self.close_pending();
         self.close_open();
+    }
+}
+
+/// Fewest distinct value-column keys of a pattern a header must match for
+/// a grid with no known title to be read as that pattern's table.
+const HEADER_MIN_KEYS: usize = 2;
+
+/// Grids no title introduced (an unfamiliar caption: older wording,
+/// 批复表, 附件 captions) read by their header instead: the pattern of the
+/// document's kind whose value columns the header matches best (at least
+/// [`HEADER_MIN_KEYS`] of them, with a code or name column, and no other
+/// pattern as good) among the kinds the document does not have yet. The table
+/// says so (`recognized_by = "header"`); the others stay unrecognized.
+fn recognize_by_header(walker: &mut Walker, kind: Option<DocumentKind>) {
+    let patterns = walker.patterns;
+    let common = &patterns.common;
+    for (t, g, grid, recent) in std::mem::take(&mut walker.orphans) {
+        let mut best: Vec<(usize, usize)> = Vec::new();
+        for (i, p) in patterns.kinds.iter().enumerate() {
+            // Of the document's kind, and not already in it (a kind printed
+            // once per project may be).
+            if kind.is_some_and(|k| p.document != k)
+                || (!p.repeats && walker.tables.iter().any(|x| x.kind == p.kind))
+            {
+                continue;
+            }
+            let header = header::analyse(&grid, p, common);
+            let roles: Vec<&header::Role> = header
+                .blocks
+                .iter()
+                .flat_map(|b| b.columns.iter().map(|(_, r)| r))
+                .collect();
+            let labelled = roles.iter().any(|r| {
+                matches!(
+                    r,
+                    header::Role::Code | header::Role::CodeClass | header::Role::Name
+                )
+            });
+            let keys: std::collections::BTreeSet<&str> = roles
+                .iter()
+                .filter_map(|r| match r {
+                    header::Role::Value(k) if !k.starts_with("col") => Some(k.as_str()),
+                    _ => None,
+                })
+                .collect();
+            if !labelled || keys.len() < HEADER_MIN_KEYS {
+                continue;
+            }
+            match best.first() {
+                Some((_, n)) if *n > keys.len() => {}
+                Some((_, n)) if *n == keys.len() => best.push((i, keys.len())),
+                _ => best = vec![(i, keys.len())],
+            }
+        }
+        let [(pattern, _)] = best[..] else { continue };
+        let title = walker.tables[t].title.clone();
+        let mut sub = Walker::new(patterns);
+        sub.pending = Some(Pending {
+            pattern,
+            title: title.clone(),
+            label: None,
+            unit_name: None,
+            year: None,
+            amount_unit: None,
+            unit_source: None,
+            unit_dangling: None,
+            empty_marker: false,
+            page: grid.page,
+            lines: 0,
+            context: Vec::new(),
+        });
+        // The lines after its caption: label, unit name, year, amount unit.
+        let after = recent
+            .iter()
+            .rposition(|l| *l == title)
+            .map_or(0, |i| i + 1);
+        for line in &recent[after..] {
+            sub.text(line, grid.page);
+        }
+        sub.grid(&grid);
+        sub.finish();
+        if let (Some(mut table), Some(mut used)) = (sub.tables.pop(), sub.grids.pop()) {
+            table.recognized_by = Some(RecognizedBy::Header);
+            used.table = Some(t);
+            walker.grids[g] = used;
+            walker.tables[t] = table;
+        }
     }
 }
 
@@ -1305,6 +1413,7 @@ mod tests {
             year: None,
             amount_unit: unit,
             unit_source: unit.map(|_| UnitSource::Title),
+            recognized_by: None,
             pages: vec![1],
             empty: false,
             columns: Vec::new(),
