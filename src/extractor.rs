@@ -152,7 +152,7 @@ impl Extractor {
             read,
         };
         record.flags = check::run(&record, &patterns.checks, &patterns.families);
-        check::read::settle(&mut record);
+        check::read::settle(&mut record, &patterns.checks);
         record
     }
 

@@ -104,7 +104,7 @@ impl Verdict {
 pub struct ReadReason {
     /// A stable id: `table_amounts_missed`, `unrecognized_table`,
     /// `amount_unit_unknown`, `page_not_read`, `decode_warning`,
-    /// `ambiguous_amounts`, `nothing_read`.
+    /// `ambiguous_amounts`, `codes_missing`, `nothing_read`.
     pub kind: String,
     /// The page, when it is about one.
     #[serde(default, skip_serializing_if = "Option::is_none")]

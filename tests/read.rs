@@ -281,3 +281,39 @@ fn the_store_and_stats_report_the_verdicts() {
     let captured = stats["amounts_captured"].as_i64().unwrap_or(0);
     assert!(printed > captured && captured > 0, "{printed} {captured}");
 }
+
+#[test]
+fn a_code_column_that_is_not_recognized_is_said() {
+    let seed = seed();
+    let at = seed.find("公开05表").unwrap_or_else(|| panic!("公开05表"));
+    let header = "功能分类科目编码\t科目名称";
+    let h = at
+        + seed[at..]
+            .find(header)
+            .unwrap_or_else(|| panic!("its header"));
+    let with = |heading: &str| {
+        format!(
+            "{}{heading}\t科目名称{}",
+            &seed[..h],
+            &seed[h + header.len()..]
+        )
+    };
+    // Another wording of the code heading is read.
+    let r = extract_text(&with("支出功能科目编号"), "code-heading.txt");
+    let t = table(&r, "general_budget_expenditure");
+    assert!(t
+        .rows
+        .iter()
+        .any(|row| row.code.as_deref() == Some("2010301")));
+    assert_eq!(r.read.verdict, Verdict::Complete, "{:?}", r.read.reasons);
+    // One no pattern knows: the rows keep their names and amounts, and the
+    // record says that their codes, and the checks by code, are missing.
+    let r = extract_text(&with("分类号"), "unknown-code-heading.txt");
+    assert_eq!(r.read.verdict, Verdict::Partial);
+    assert!(
+        r.read.reasons.iter().any(|x| x.kind == "codes_missing"
+            && x.table.as_deref() == Some("general_budget_expenditure")),
+        "{:?}",
+        r.read.reasons
+    );
+}

@@ -5,6 +5,7 @@
 //! can select the complete records and list the partial ones without
 //! opening a PDF.
 
+use crate::patterns::checks::CheckSet;
 use crate::record::{ReadReason, Record, UnitSource, Verdict};
 
 /// The kind of a grid of amounts no pattern recognized (as in
@@ -39,9 +40,13 @@ fn reason(kind: &str, page: Option<u32>, table: Option<&str>, detail: String) ->
     }
 }
 
+/// Named rows with amounts a table checked by code must print before its
+/// missing codes are a reason.
+const CLASS_ROWS_WITHOUT_CODES: usize = 3;
+
 /// Sets `record.read.verdict` and `reasons` from the record (its tallies
-/// already filled in).
-pub fn settle(record: &mut Record) {
+/// already filled in); `checks` says which kinds are checked by code.
+pub fn settle(record: &mut Record, checks: &CheckSet) {
     let read = &record.read;
     if record.error.is_some() {
         record.read.verdict = Verdict::Failed;
@@ -119,6 +124,33 @@ pub fn settle(record: &mut Record) {
                 Some(&table.kind),
                 format!(
                     "{} prints no amount unit and nothing in the document gives it; amounts taken as 元",
+                    table.title
+                ),
+            ));
+        }
+        // A code column the patterns did not recognize: the rows carry no
+        // 款 or 项 code (class codes may still come from the names), and the
+        // hierarchy checks declared for the kind cannot run.
+        let by_code = checks
+            .hierarchy
+            .iter()
+            .any(|h| h.tables.contains(&table.kind));
+        let named = table
+            .rows
+            .iter()
+            .filter(|r| r.line.is_none() && r.name.is_some() && !r.values.is_empty())
+            .count();
+        let deep = table
+            .rows
+            .iter()
+            .any(|r| r.code.as_deref().is_some_and(|c| c.len() >= 5));
+        if by_code && named >= CLASS_ROWS_WITHOUT_CODES && !deep {
+            reasons.push(reason(
+                "codes_missing",
+                page,
+                Some(&table.kind),
+                format!(
+                    "{named} rows of {} print amounts but none has a 款 or 项 code: its code column was not recognized, and the checks by code could not run",
                     table.title
                 ),
             ));

@@ -226,6 +226,8 @@ pub struct Common {
     /// The document's title line, with named groups `year`, `department` /
     /// `unit` (scope) and `final_account` / `budget` (kind).
     pub document_title: AnyOf,
+    /// Lines that match `document_title` without being it (contents parts).
+    pub not_document_title: AnyOf,
     /// Page markers of text renderings.
     pub page_markers: AnyOf,
     /// The region at the front of a unit name, group `region`.
@@ -345,6 +347,8 @@ pub(super) struct RawCommon {
     #[serde(default)]
     document_title: Vec<String>,
     #[serde(default)]
+    not_document_title: Vec<String>,
+    #[serde(default)]
     page_markers: Vec<String>,
     #[serde(default)]
     region: Vec<String>,
@@ -387,6 +391,7 @@ pub(super) fn compile_common(file: &str, raw: RawCommon) -> Result<Common> {
         column_number_labels: c("column_number_labels", &raw.column_number_labels)?,
         header_totals: c("header_totals", &raw.header_totals)?,
         document_title: c("document_title", &raw.document_title)?,
+        not_document_title: c("not_document_title", &raw.not_document_title)?,
         page_markers: c("page_markers", &raw.page_markers)?,
         region: c("region", &raw.region)?,
         roles: Roles {

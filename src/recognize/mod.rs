@@ -834,6 +834,26 @@ fn recognize_by_header(walker: &mut Walker, kind: Option<DocumentKind>) {
     }
 }
 
+/// The year, kind and scope a title line names (`document_title`'s groups).
+fn title_facts(c: &regex::Captures) -> (Option<i32>, Option<DocumentKind>, Option<Scope>) {
+    let year = c.name("year").and_then(|m| m.as_str().parse().ok());
+    let kind = if c.name("final_account").is_some() {
+        Some(DocumentKind::FinalAccount)
+    } else if c.name("budget").is_some() {
+        Some(DocumentKind::Budget)
+    } else {
+        None
+    };
+    let scope = if c.name("department").is_some() {
+        Some(Scope::Department)
+    } else if c.name("unit").is_some() {
+        Some(Scope::Unit)
+    } else {
+        None
+    };
+    (year, kind, scope)
+}
+
 /// The document's title, unit, year, kind and scope, from its first lines,
 /// falling back on what its tables say.
 fn document_meta(blocks: &[Block], tables: &[Table], patterns: &TablePatterns) -> DocumentMeta {
@@ -849,9 +869,18 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &TablePatterns) -
         .take(DOCUMENT_HEAD_LINES)
         .collect();
     let titles = Walker::new(patterns);
+    let mut part: Option<String> = None;
     for (i, line) in lines.iter().enumerate() {
         let mut squashed = squash(line);
         if squashed.contains("....") {
+            continue;
+        }
+        // A part of the contents ("第二部分 2019年度部门预算表") gives the
+        // year and kind when nothing else does, never the title.
+        if common.not_document_title.is_match(&squashed) {
+            if part.is_none() && title_re.is_match(&squashed) {
+                part = Some(squashed);
+            }
             continue;
         }
         // A title wrapped after its year ("江苏省政协办公厅 2018 年度" +
@@ -870,21 +899,7 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &TablePatterns) -
         }
         if let Some(c) = title_re.captures_all(&squashed) {
             let whole = c.get(0).map_or("", |m| m.as_str());
-            meta.year = c.name("year").and_then(|m| m.as_str().parse().ok());
-            meta.kind = if c.name("final_account").is_some() {
-                Some(DocumentKind::FinalAccount)
-            } else if c.name("budget").is_some() {
-                Some(DocumentKind::Budget)
-            } else {
-                None
-            };
-            meta.scope = if c.name("department").is_some() {
-                Some(Scope::Department)
-            } else if c.name("unit").is_some() {
-                Some(Scope::Unit)
-            } else {
-                None
-            };
+            (meta.year, meta.kind, meta.scope) = title_facts(&c);
             let start = squashed.find(whole).unwrap_or(0);
             let before = squashed[..start].trim();
             meta.unit = if is_unit_name(before, common) {
@@ -914,6 +929,11 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &TablePatterns) -
                 squashed.clone()
             });
             break;
+        }
+    }
+    if meta.title.is_none() {
+        if let Some(c) = part.as_deref().and_then(|p| title_re.captures_all(p)) {
+            (meta.year, meta.kind, meta.scope) = title_facts(&c);
         }
     }
     // A "预算单位：…" line at the head, else the name most tables print.
@@ -1338,6 +1358,20 @@ mod tests {
             Some("5")
         );
         assert!(score.counts.contains(&key));
+    }
+
+    #[test]
+    fn a_part_of_the_contents_is_never_the_document_title() {
+        let m = recognize_text(
+            "目录\n第一部分 部门概况\n第二部分 2019年度部门预算表\n第三部分 情况说明\n",
+        )
+        .0;
+        assert_eq!(m.title, None);
+        assert_eq!((m.year, m.kind), (Some(2019), Some(DocumentKind::Budget)));
+        let m =
+            recognize_text("江苏省政协办公厅2019年度部门预算\n目录\n第二部分 2019年度部门预算表\n")
+                .0;
+        assert_eq!(m.title.as_deref(), Some("江苏省政协办公厅2019年度部门预算"));
     }
 
     #[test]
