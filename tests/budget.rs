@@ -686,6 +686,20 @@ fn swu_2023_final_account_kinds() {
         Some("13579300")
     );
     assert_eq!(cell("2210203", "basic").as_deref(), Some("1805900"));
+    // Its 决算报表说明 is read: "收入总计 430,725.03万元" is the year's income
+    // (本年收入合计), as the tables print it.
+    let fact = |id: &str| {
+        r.narrative
+            .iter()
+            .find(|f| f.fact == id)
+            .and_then(|f| f.amount_yuan)
+            .map(|v| v.normalize().to_string())
+    };
+    assert_eq!(fact("income_year_total").as_deref(), Some("4307250300"));
+    assert_eq!(
+        fact("expenditure_year_total").as_deref(),
+        Some("4576767500")
+    );
     // Its class rows sum to its total: no hierarchy finding on it.
     assert!(
         !r.flags.iter().any(|f| f.check == "hierarchy"
