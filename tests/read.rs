@@ -280,6 +280,32 @@ fn the_store_and_stats_report_the_verdicts() {
     let printed = stats["amounts_printed"].as_i64().unwrap_or(0);
     let captured = stats["amounts_captured"].as_i64().unwrap_or(0);
     assert!(printed > captured && captured > 0, "{printed} {captured}");
+    // The complete records alone, in the long format.
+    let out = Command::new(bin)
+        .args([
+            "export", "--db", &db_arg, "--format", "csv", "--read", "complete",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = csv.lines().skip(1).collect();
+    assert!(lines.len() > 100, "{}", lines.len());
+    assert!(lines
+        .iter()
+        .all(|l| l.contains("seed_changzhi_2022_final.txt")));
+    let out = Command::new(bin)
+        .args([
+            "export", "--db", &db_arg, "--format", "csv", "--read", "partial",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(csv.lines().skip(1).all(|l| l.contains("unknown-title.txt")));
 }
 
 #[test]

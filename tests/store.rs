@@ -211,6 +211,7 @@ async fn check_golden_csv(db: &str, dir: &Path) {
         year: Some(2022),
         kind: Some("final_account".into()),
         unit: Some("政务服务".into()),
+        ..Filter::default()
     };
     let m = export_to(&store, Format::Csv, &unit, &dir.join("unit.csv")).await;
     assert!(m > 0 && m <= n);

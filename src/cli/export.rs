@@ -31,6 +31,10 @@ pub struct Args {
     /// Only units whose name contains this text.
     #[arg(long)]
     unit: Option<String>,
+    /// Only documents whose record's read verdict is this: complete (the
+    /// whole document was read), partial, not_a_disclosure or failed.
+    #[arg(long, value_name = "VERDICT")]
+    read: Option<String>,
 }
 
 /// Runs the command.
@@ -38,6 +42,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(k) = &args.kind {
         if !matches!(k.as_str(), "final_account" | "budget") {
             bail!("--kind {k:?}: use final_account or budget");
+        }
+    }
+    if let Some(v) = &args.read {
+        if !matches!(
+            v.as_str(),
+            "complete" | "partial" | "not_a_disclosure" | "failed"
+        ) {
+            bail!("--read {v:?}: use complete, partial, not_a_disclosure or failed");
         }
     }
     let db = args.db.clone();
@@ -54,6 +66,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         year: args.year,
         kind: args.kind.clone(),
         unit: args.unit.clone(),
+        read: args.read.clone(),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

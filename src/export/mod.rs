@@ -151,6 +151,9 @@ pub struct Filter {
     pub kind: Option<String>,
     /// Only units whose name contains this text.
     pub unit: Option<String>,
+    /// Only documents whose record has this read verdict (complete,
+    /// partial, not_a_disclosure, failed).
+    pub read: Option<String>,
 }
 
 /// An output format.
@@ -224,6 +227,10 @@ pub async fn export(store: &Store, filter: &Filter, exporter: &mut dyn Exporter)
         n += 1;
         sql.push_str(&format!(" AND d.unit LIKE ${n} ESCAPE '\\'"));
     }
+    if filter.read.is_some() {
+        n += 1;
+        sql.push_str(&format!(" AND d.read_verdict = ${n}"));
+    }
     sql.push_str(" ORDER BY d.id, t.ordinal, r.ordinal, a.id");
     let mut q: Query<'_, Any, AnyArguments> = sqlx::query(AssertSqlSafe(sql));
     if let Some(y) = filter.year {
@@ -234,6 +241,9 @@ pub async fn export(store: &Store, filter: &Filter, exporter: &mut dyn Exporter)
     }
     if let Some(u) = &filter.unit {
         q = q.bind(like_pattern(u));
+    }
+    if let Some(v) = &filter.read {
+        q = q.bind(v.clone());
     }
     let mut rows = q.fetch(store.pool());
     let mut count = 0u64;
