@@ -272,6 +272,9 @@ impl UnitSource {
     }
 }
 
+/// The kind of a grid of amounts that no pattern recognized.
+pub const UNRECOGNIZED: &str = "unrecognized";
+
 /// One recognized table.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Table {
@@ -303,6 +306,31 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// Data rows in printed order (header and column-number rows left out).
     pub rows: Vec<Row>,
+}
+
+impl Table {
+    /// The largest money amount (counts, scores left out), in yuan; none
+    /// when the table prints no amount but zeros.
+    pub fn largest_amount(&self) -> Option<Decimal> {
+        self.rows
+            .iter()
+            .flat_map(|r| r.values.iter().filter(|(k, _)| !r.counts.contains(k)))
+            .map(|(_, v)| *v)
+            .max()
+            .filter(|v| !v.is_zero())
+    }
+
+    /// Multiplies every money amount (counts, scores left out) by `factor`:
+    /// amounts read in one unit taken in another.
+    pub fn scale_money(&mut self, factor: Decimal) {
+        for row in &mut self.rows {
+            for (key, v) in row.values.iter_mut() {
+                if !row.counts.contains(key) {
+                    *v *= factor;
+                }
+            }
+        }
+    }
 }
 
 /// A value column and the header it was recognized from.

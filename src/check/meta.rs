@@ -3,9 +3,8 @@
 
 use rust_decimal::Decimal;
 
-use super::read::UNRECOGNIZED;
 use crate::patterns::Families;
-use crate::record::{AmountUnit, Flag, Location, Record, Severity, UnitSource};
+use crate::record::{AmountUnit, Flag, Location, Record, Severity, UnitSource, UNRECOGNIZED};
 use crate::text::squash;
 
 fn unit_name(u: AmountUnit) -> &'static str {
@@ -26,16 +25,6 @@ fn significant_digits(v: Decimal) -> u32 {
     digits.trim_end_matches('0').len() as u32
 }
 
-/// The largest money amount of a table, in yuan.
-fn largest(t: &crate::record::Table) -> Option<Decimal> {
-    t.rows
-        .iter()
-        .flat_map(|r| r.values.iter().filter(|(k, _)| !r.counts.contains(k)))
-        .map(|(_, v)| *v)
-        .max()
-        .filter(|v| !v.is_zero())
-}
-
 /// The unit cross-check: a table's largest amount that is exactly 10⁴ or
 /// 10³ times (or a 10⁴th, a 10³th of) another table's largest amount or a
 /// narrative figure is one quantity read in two units: a unit misread (ours)
@@ -47,7 +36,7 @@ pub fn unit_cross_check(record: &Record) -> Vec<Flag> {
         .iter()
         .enumerate()
         .filter(|(_, t)| t.kind != UNRECOGNIZED)
-        .filter_map(|(i, t)| largest(t).map(|v| (i, v)))
+        .filter_map(|(i, t)| t.largest_amount().map(|v| (i, v)))
         .filter(|(_, v)| significant_digits(*v) >= UNIT_CHECK_MIN_DIGITS)
         .collect();
     let factors = [Decimal::from(10_000), Decimal::from(1_000)];

@@ -6,11 +6,7 @@
 //! opening a PDF.
 
 use crate::patterns::checks::CheckSet;
-use crate::record::{ReadReason, Record, UnitSource, Verdict};
-
-/// The kind of a grid of amounts no pattern recognized (as in
-/// `recognize::UNRECOGNIZED`; checks sit below recognition).
-pub const UNRECOGNIZED: &str = "unrecognized";
+use crate::record::{ReadReason, Record, UnitSource, Verdict, UNRECOGNIZED};
 
 /// A document is complete when at least this share (in percent) of its
 /// table amounts was captured. Amounts are counted by their text, so a few

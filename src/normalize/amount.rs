@@ -103,14 +103,25 @@ pub fn is_amount(t: &str) -> bool {
 }
 
 /// The amount-shaped cells of a grid ([`is_amount`]; merged cells once),
-/// squashed, top to bottom.
+/// squashed, top to bottom, each with its row and column.
+pub fn grid_amount_cells(grid: &crate::model::Grid) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    for (r, row) in grid.rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate().filter(|(_, c)| c.origin) {
+            let t = crate::text::squash(&cell.text);
+            if is_amount(&t) {
+                out.push((r, c, t));
+            }
+        }
+    }
+    out
+}
+
+/// The texts of [`grid_amount_cells`].
 pub fn grid_amounts(grid: &crate::model::Grid) -> Vec<String> {
-    grid.rows
-        .iter()
-        .flatten()
-        .filter(|c| c.origin)
-        .map(|c| crate::text::squash(&c.text))
-        .filter(|t| is_amount(t))
+    grid_amount_cells(grid)
+        .into_iter()
+        .map(|(_, _, t)| t)
         .collect()
 }
 

@@ -5,7 +5,7 @@
 pub mod amount;
 pub mod code;
 
-pub use amount::{grid_amounts, is_amount, parse_amount, parse_unit, to_yuan};
+pub use amount::{grid_amount_cells, grid_amounts, is_amount, parse_amount, parse_unit, to_yuan};
 pub use code::{code_level, compact_code, join_split_code, parent_code};
 
 use crate::patterns::AnyOf;

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::model::Grid;
-use crate::normalize::{grid_amounts, is_amount};
+use crate::normalize::{grid_amount_cells, is_amount};
 use crate::record::{Column, PageRead, Row, Table, Tally};
 use crate::text::squash;
 
@@ -29,17 +29,13 @@ pub struct GridUse {
 impl GridUse {
     /// A grid's amounts, not yet given to a table.
     pub fn of(grid: &Grid) -> GridUse {
-        let mut cells = Vec::new();
-        for (r, row) in grid.rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                if cell.origin && is_amount(&squash(&cell.text)) {
-                    cells.push((r, c));
-                }
-            }
-        }
+        let (cells, amounts) = grid_amount_cells(grid)
+            .into_iter()
+            .map(|(r, c, t)| ((r, c), t))
+            .unzip();
         GridUse {
             page: grid.page,
-            amounts: grid_amounts(grid),
+            amounts,
             cells,
             table: None,
             elsewhere: false,

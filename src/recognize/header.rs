@@ -61,6 +61,26 @@ pub struct Header {
     pub signatures: Vec<String>,
 }
 
+impl Header {
+    /// A row the reader skips as header under this header: a row of column
+    /// numbers, or a header row printed again (on a continuation page).
+    pub fn repeats(&self, row: &[GridCell], common: &Common) -> bool {
+        is_column_number_row(row, common) || self.signatures.contains(&row_signature(row))
+    }
+
+    /// The rows of `grid` that hold no data under this header: its first
+    /// `leading` rows (the header itself, on the table's first grid) and
+    /// those the reader skips.
+    pub fn non_data_rows(&self, grid: &Grid, leading: usize, common: &Common) -> Vec<usize> {
+        grid.rows
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| *i < leading || self.repeats(r, common))
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
 /// The squashed text of a row (cells joined with `|`).
 pub fn row_signature(row: &[GridCell]) -> String {
     row.iter()

@@ -13,6 +13,8 @@ pub mod coverage;
 pub mod header;
 pub mod rows;
 
+use rust_decimal::Decimal;
+
 use crate::model::{Block, Decoded, Grid, GridCell};
 use crate::normalize::parse_unit;
 use crate::record::{
@@ -43,8 +45,7 @@ pub struct Recognized {
     pub coverage: coverage::Coverage,
 }
 
-/// The kind of a grid of amounts that no pattern recognized.
-pub const UNRECOGNIZED: &str = "unrecognized";
+pub use crate::record::UNRECOGNIZED;
 
 /// Finds the document's metadata and every table in a decoded document.
 /// `read_elsewhere` are grids another reader read (the narrative reader's
@@ -476,15 +477,9 @@ impl<'a> Walker<'a> {
             self.close_open();
             self.open_table(p, grid);
             if let Some(open) = self.open.as_mut() {
-                let header_rows = grid
-                    .rows
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, r)| {
-                        *i < open.header.rows || header::is_column_number_row(r, &patterns.common)
-                    })
-                    .map(|(i, _)| i)
-                    .collect();
+                let header_rows =
+                    open.header
+                        .non_data_rows(grid, open.header.rows, &patterns.common);
                 open.grids.push((g, header_rows));
             }
             return;
@@ -505,16 +500,9 @@ impl<'a> Walker<'a> {
                 p.page = grid.page;
                 self.open_table(p, grid);
                 if let Some(new) = self.open.as_mut() {
-                    let header_rows = grid
-                        .rows
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, r)| {
-                            *i < new.header.rows
-                                || header::is_column_number_row(r, &patterns.common)
-                        })
-                        .map(|(i, _)| i)
-                        .collect();
+                    let header_rows =
+                        new.header
+                            .non_data_rows(grid, new.header.rows, &patterns.common);
                     new.grids = open.grids;
                     new.grids.push((g, header_rows));
                     new.table.pages = open.table.pages;
@@ -550,16 +538,7 @@ impl<'a> Walker<'a> {
                 if !open.table.pages.contains(&grid.page) {
                     open.table.pages.push(grid.page);
                 }
-                let header_rows = grid
-                    .rows
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, r)| {
-                        header::is_column_number_row(r, &patterns.common)
-                            || open.header.signatures.contains(&header::row_signature(r))
-                    })
-                    .map(|(i, _)| i)
-                    .collect();
+                let header_rows = open.header.non_data_rows(grid, 0, &patterns.common);
                 open.grids.push((g, header_rows));
                 return;
             }
@@ -975,7 +954,6 @@ fn document_meta(blocks: &[Block], tables: &[Table], patterns: &TablePatterns) -
 /// its amounts are rescaled and the unit marked inferred. Otherwise its
 /// amounts stay as 元 with no unit.
 fn infer_amount_units(tables: &mut [Table]) {
-    use rust_decimal::Decimal;
     let known: std::collections::BTreeSet<Decimal> = tables
         .iter()
         .filter(|t| t.amount_unit.is_some())
@@ -987,43 +965,30 @@ fn infer_amount_units(tables: &mut [Table]) {
         return;
     }
     for table in tables.iter_mut().filter(|t| t.amount_unit.is_none()) {
-        let Some(largest) = table
-            .rows
-            .iter()
-            .flat_map(|r| r.values.iter().filter(|(k, _)| !r.counts.contains(k)))
-            .map(|(_, v)| *v)
-            .max()
-            .filter(|v| !v.is_zero())
-        else {
+        let Some(largest) = table.largest_amount() else {
             continue;
         };
-        let fitting: Vec<AmountUnit> = [
-            AmountUnit::Yuan,
-            AmountUnit::ThousandYuan,
-            AmountUnit::TenThousandYuan,
-        ]
-        .into_iter()
-        .filter(|u| known.contains(&(largest * u.factor()).normalize()))
-        .collect();
-        let [unit] = fitting[..] else { continue };
-        for row in &mut table.rows {
-            for (key, v) in row.values.iter_mut() {
-                if !row.counts.contains(key) {
-                    *v *= unit.factor();
-                }
-            }
+        let fitting = fitting_units(
+            largest,
+            &known,
+            &[
+                AmountUnit::Yuan,
+                AmountUnit::ThousandYuan,
+                AmountUnit::TenThousandYuan,
+            ],
+        );
+        if let [unit] = fitting[..] {
+            take_unit(table, unit, UnitSource::InferredTable);
         }
-        table.amount_unit = Some(unit);
-        table.unit_source = Some(UnitSource::InferredTable);
     }
 }
 
 /// Tables whose unit is still unknown (`Assumed`) take the unit in which
 /// their largest amount is a figure the narrative states (the narrative
 /// prints its unit with every amount): 2,940.05 read as 元 is the narrative's
-/// 2940.05万元. Only a single fitting unit is taken.
+/// 2940.05万元. Stated as printed, the 元 they were read in holds; otherwise
+/// only a single fitting unit is taken.
 pub fn infer_units_from_narrative(tables: &mut [Table], facts: &[crate::record::NarrativeFact]) {
-    use rust_decimal::Decimal;
     let stated: std::collections::BTreeSet<Decimal> = facts
         .iter()
         .filter_map(|f| f.amount_yuan)
@@ -1034,37 +999,48 @@ pub fn infer_units_from_narrative(tables: &mut [Table], facts: &[crate::record::
         .iter_mut()
         .filter(|t| t.unit_source == Some(UnitSource::Assumed))
     {
-        let Some(largest) = table
-            .rows
-            .iter()
-            .flat_map(|r| r.values.iter().filter(|(k, _)| !r.counts.contains(k)))
-            .map(|(_, v)| *v)
-            .max()
-            .filter(|v| !v.is_zero())
-        else {
+        let Some(largest) = table.largest_amount() else {
             continue;
         };
-        let fitting: Vec<AmountUnit> = [AmountUnit::ThousandYuan, AmountUnit::TenThousandYuan]
-            .into_iter()
-            .filter(|u| stated.contains(&(largest * u.factor()).normalize()))
-            .collect();
-        // Stated as printed (元): the assumption holds, with evidence.
-        if stated.contains(&largest.normalize()) {
-            table.amount_unit = Some(AmountUnit::Yuan);
-            table.unit_source = Some(UnitSource::InferredNarrative);
-            continue;
-        }
-        let [unit] = fitting[..] else { continue };
-        for row in &mut table.rows {
-            for (key, v) in row.values.iter_mut() {
-                if !row.counts.contains(key) {
-                    *v *= unit.factor();
-                }
+        let unit = if stated.contains(&largest.normalize()) {
+            Some(AmountUnit::Yuan)
+        } else {
+            match fitting_units(
+                largest,
+                &stated,
+                &[AmountUnit::ThousandYuan, AmountUnit::TenThousandYuan],
+            )[..]
+            {
+                [unit] => Some(unit),
+                _ => None,
             }
+        };
+        if let Some(unit) = unit {
+            take_unit(table, unit, UnitSource::InferredNarrative);
         }
-        table.amount_unit = Some(unit);
-        table.unit_source = Some(UnitSource::InferredNarrative);
     }
+}
+
+/// The units of `candidates` in which `largest` (read as 元) is one of the
+/// `evidence` amounts (yuan, normalized).
+fn fitting_units(
+    largest: Decimal,
+    evidence: &std::collections::BTreeSet<Decimal>,
+    candidates: &[AmountUnit],
+) -> Vec<AmountUnit> {
+    candidates
+        .iter()
+        .copied()
+        .filter(|u| evidence.contains(&(largest * u.factor()).normalize()))
+        .collect()
+}
+
+/// A table read as 元 takes `unit`, inferred from `source`: its amounts are
+/// converted.
+fn take_unit(table: &mut Table, unit: AmountUnit, source: UnitSource) {
+    table.scale_money(unit.factor());
+    table.amount_unit = Some(unit);
+    table.unit_source = Some(source);
 }
 
 /// The unit a column header prints ("项目资金（万元）", "金额(元)").
@@ -1132,16 +1108,12 @@ fn settle_units(table: &mut Table, common: &Common) {
             }
         })
         .collect();
+    if let Some(f) = rescale {
+        table.scale_money(f);
+    }
     let mut any_amount = false;
     let mut score_columns: Vec<String> = Vec::new();
     for row in &mut table.rows {
-        if let Some(f) = rescale {
-            for (key, v) in row.values.iter_mut() {
-                if !row.counts.contains(key) {
-                    *v *= f;
-                }
-            }
-        }
         for (key, unit) in &redo {
             let Some(v) = row
                 .printed

@@ -9,9 +9,7 @@ use crate::normalize::{
 use crate::record::{AmountUnit, Row, Side};
 use crate::text::squash;
 
-use super::header::{
-    is_column_number_row, row_signature, strip_enumeration, ColumnBlock, Header, Role,
-};
+use super::header::{strip_enumeration, ColumnBlock, Header, Role};
 use crate::patterns::{Common, TablePattern};
 
 /// State carried from row to row while reading one table.
@@ -52,8 +50,7 @@ impl RowReader {
             self.prev_code.resize(header.blocks.len(), None);
         }
         for row in rows {
-            if is_column_number_row(row, common) || header.signatures.contains(&row_signature(row))
-            {
+            if header.repeats(row, common) {
                 continue;
             }
             let first = row.iter().map(|c| squash(&c.text)).find(|t| !t.is_empty());
