@@ -180,22 +180,11 @@ impl SharedState {
                 (run, true)
             }
             last => {
-                let run = match last {
-                    Some(r) => r.try_get::<i64, _>(0)? + 1,
-                    None => 1,
-                };
-                sqlx::query("DELETE FROM frontier")
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "INSERT INTO crawl_runs (run, state, sources, started_at) VALUES ($1, 'running', $2, $3)",
+                let previous = last.map(|r| r.try_get::<i64, _>(0)).transpose()?;
+                (
+                    state::start_next_run(&mut tx, previous, sources).await?,
+                    false,
                 )
-                .bind(run)
-                .bind(sources.to_string())
-                .bind(now_rfc3339())
-                .execute(&mut *tx)
-                .await?;
-                (run, false)
             }
         };
         // URLs still claimed under this name were held by a predecessor that

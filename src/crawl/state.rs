@@ -262,6 +262,29 @@ impl Files {
 // The SQL both implementations share. `worker` is a shared crawl's worker
 // (None for a local crawl).
 
+/// Starts the run after `previous` (the first when none): the previous
+/// run's frontier is forgotten (its list pages are visited again; the
+/// document index stays). Returns the new run's number.
+pub(crate) async fn start_next_run(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    previous: Option<i64>,
+    sources: &str,
+) -> std::result::Result<i64, sqlx::Error> {
+    let run = previous.map_or(1, |r| r + 1);
+    sqlx::query("DELETE FROM frontier")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO crawl_runs (run, state, sources, started_at) VALUES ($1, 'running', $2, $3)",
+    )
+    .bind(run)
+    .bind(sources.to_string())
+    .bind(now_rfc3339())
+    .execute(&mut **tx)
+    .await?;
+    Ok(run)
+}
+
 /// An [`Item`] from a `frontier` row; `None` when its URL does not parse.
 pub(crate) fn item_of(r: &sqlx::any::AnyRow) -> std::result::Result<Option<Item>, sqlx::Error> {
     let url: String = r.try_get("url")?;
