@@ -2,18 +2,11 @@
 //! given to `--patterns`, `gongkai patterns check` on good and broken folders.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 use crate::util::*;
-
-fn gongkai(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gongkai"))
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("running gongkai: {e}"))
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -3,8 +3,6 @@
 //! misread that the reader cannot see is caught by the unit cross-check.
 //! Mutants of the seed disclosure stand in for other renderings.
 
-use std::process::Command;
-
 use gongkai::record::{AmountUnit, Record, Table, UnitSource, Verdict};
 use serde_json::Value;
 
@@ -250,25 +248,22 @@ fn the_store_and_stats_report_the_verdicts() {
         ),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let bin = env!("CARGO_BIN_EXE_gongkai");
     let db_arg = db.display().to_string();
-    let out = Command::new(bin)
-        .args(["extract", "--db", &db_arg])
-        .arg(&seed_file)
-        .arg(&landing)
-        .arg(&unknown)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (seed_arg, landing_arg, unknown_arg) = (
+        seed_file.display().to_string(),
+        landing.display().to_string(),
+        unknown.display().to_string(),
     );
-    let out = Command::new(bin)
-        .args(["stats", "--json", "--db", &db_arg])
-        .output()
+    ok(&[
+        "extract",
+        "--db",
+        &db_arg,
+        &seed_arg,
+        &landing_arg,
+        &unknown_arg,
+    ]);
+    let stats: Value = serde_json::from_str(&ok(&["stats", "--json", "--db", &db_arg]))
         .unwrap_or_else(|e| panic!("{e}"));
-    let stats: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(stats["read"]["complete"], 1, "{}", stats["read"]);
     assert_eq!(stats["read"]["partial"], 1);
     assert_eq!(stats["read"]["not_a_disclosure"], 1);
@@ -281,31 +276,30 @@ fn the_store_and_stats_report_the_verdicts() {
     let captured = stats["amounts_captured"].as_i64().unwrap_or(0);
     assert!(printed > captured && captured > 0, "{printed} {captured}");
     // The complete records alone, in the long format.
-    let out = Command::new(bin)
-        .args([
-            "export", "--db", &db_arg, "--format", "csv", "--read", "complete",
+    let export = |verdict: &str| {
+        ok(&[
+            "export", "--db", &db_arg, "--format", "csv", "--read", verdict,
         ])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let csv = String::from_utf8_lossy(&out.stdout);
+    };
+    let csv = export("complete");
     let lines: Vec<&str> = csv.lines().skip(1).collect();
     assert!(lines.len() > 100, "{}", lines.len());
     assert!(lines
         .iter()
         .all(|l| l.contains("seed_changzhi_2022_final.txt")));
-    let out = Command::new(bin)
-        .args([
-            "export", "--db", &db_arg, "--format", "csv", "--read", "partial",
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let csv = String::from_utf8_lossy(&out.stdout);
+    let csv = export("partial");
     assert!(csv.lines().skip(1).all(|l| l.contains("unknown-title.txt")));
+}
+
+/// Runs gongkai, which must succeed, and returns its standard output.
+fn ok(args: &[&str]) -> String {
+    let out = gongkai(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

@@ -19,6 +19,14 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs the `gongkai` binary.
+pub fn gongkai(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running gongkai: {e}"))
+}
+
 /// A bundled sample.
 pub fn sample(name: &str) -> PathBuf {
     root().join("samples").join(name)
