@@ -14,7 +14,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use gongkai::decode::pdf;
 use gongkai::model::Decoded;
 use gongkai::recognize;
-use gongkai::settings::{Limits, PdfOptions};
+use gongkai::settings::{DecodeOptions, Limits};
 use gongkai::Extractor;
 
 /// The sample PDFs: two read by pdf-extract, one by the pdftotext fallback
@@ -39,7 +39,7 @@ fn hot_paths(c: &mut Criterion) {
     for name in SAMPLES {
         let bytes = sample(name);
         // Without poppler the fallback sample cannot be read: nothing to time.
-        let Ok(read) = pdf::pages(&bytes, &limits, &PdfOptions::default()) else {
+        let Ok(read) = pdf::pages(&bytes, &limits, &DecodeOptions::default()) else {
             eprintln!("{name}: not decodable here (is pdftotext installed?), skipped");
             continue;
         };
@@ -47,13 +47,13 @@ fn hot_paths(c: &mut Criterion) {
         let mut group = c.benchmark_group(name);
         group.sample_size(10);
         group.bench_function("decode_glyphs", |b| {
-            b.iter(|| pdf::pages(&bytes, &limits, &PdfOptions::default()).expect("decodes"))
+            b.iter(|| pdf::pages(&bytes, &limits, &DecodeOptions::default()).expect("decodes"))
         });
         group.bench_function("layout", |b| {
             b.iter(|| pages.iter().flat_map(gongkai::layout::page_blocks).count())
         });
         let decoded: Decoded =
-            pdf::decode(&bytes, &limits, &PdfOptions::default()).expect("decodes");
+            pdf::decode(&bytes, &limits, &DecodeOptions::default()).expect("decodes");
         group.bench_function("recognize", |b| {
             b.iter(|| recognize::recognize(&decoded, &patterns.tables, &[]))
         });

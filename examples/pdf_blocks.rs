@@ -1,7 +1,7 @@
 //! Prints the block stream of a PDF (one line per text line, grids as
 //! tab-separated rows), or with `--debug N` the layout rungs of page N
 //! (glyphs and rules included).
-use gongkai::settings::{Limits, PdfOptions};
+use gongkai::settings::{DecodeOptions, Limits};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,7 +16,7 @@ fn main() -> anyhow::Result<()> {
     {
         let page: u32 = n.parse()?;
         let pages =
-            gongkai::decode::pdf::pages(&bytes, &Limits::default(), &PdfOptions::default())?;
+            gongkai::decode::pdf::pages(&bytes, &Limits::default(), &DecodeOptions::default())?;
         for p in pages.pages.iter().filter(|p| p.number == page) {
             println!(
                 "{}",
@@ -25,7 +25,8 @@ fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let decoded = gongkai::decode::pdf::decode(&bytes, &Limits::default(), &PdfOptions::default())?;
+    let decoded =
+        gongkai::decode::pdf::decode(&bytes, &Limits::default(), &DecodeOptions::default())?;
     println!(
         "# engine {} pages {} warnings {:?}",
         decoded.engine, decoded.pages, decoded.warnings

@@ -13,11 +13,12 @@ use rayon::prelude::*;
 use crate::check;
 use crate::decode;
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::Decoded;
 use crate::narrative;
 use crate::patterns::Patterns;
 use crate::recognize;
 use crate::record::{DocumentMeta, Read, Record, RecordError, Source};
-use crate::settings::{Limits, PdfOptions};
+use crate::settings::{DecodeOptions, Limits};
 use crate::text::sha256_hex;
 
 /// Reads documents into records with one pattern set, one set of limits and
@@ -33,7 +34,7 @@ use crate::text::sha256_hex;
 pub struct Extractor {
     patterns: Patterns,
     limits: Limits,
-    pdf: PdfOptions,
+    decode: DecodeOptions,
 }
 
 impl Extractor {
@@ -43,7 +44,7 @@ impl Extractor {
         Extractor {
             patterns,
             limits: Limits::default(),
-            pdf: PdfOptions::default(),
+            decode: DecodeOptions::default(),
         }
     }
 
@@ -58,9 +59,10 @@ impl Extractor {
         self
     }
 
-    /// The same extractor with other PDF options.
-    pub fn with_pdf(mut self, pdf: PdfOptions) -> Extractor {
-        self.pdf = pdf;
+    /// The same extractor with other decoding options (isolation, the PDF
+    /// fallback engine).
+    pub fn with_decode(mut self, decode: DecodeOptions) -> Extractor {
+        self.decode = decode;
         self
     }
 
@@ -74,9 +76,9 @@ impl Extractor {
         &self.limits
     }
 
-    /// How PDFs are decoded.
-    pub fn pdf_options(&self) -> &PdfOptions {
-        &self.pdf
+    /// How documents are decoded.
+    pub fn decode_options(&self) -> &DecodeOptions {
+        &self.decode
     }
 
     /// Reads and extracts one file.
@@ -112,10 +114,38 @@ impl Extractor {
         if bytes.len() as u64 > limits.max_bytes {
             return too_large(name, bytes.len() as u64, limits);
         }
-        let decoded = match decode::decode(bytes, name, charset, limits, &self.pdf) {
+        let decoded = match decode::decode(bytes, name, charset, limits, &self.decode) {
             Ok(d) => d,
             Err(e) => return failed(name, bytes, bytes.len() as u64, e),
         };
+        // Our own stages run on what a stranger's file decoded to: a bug
+        // they hit costs that document, never the batch.
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.read_decoded(&decoded, bytes, name)
+        }));
+        run.unwrap_or_else(|payload| {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            failed(
+                name,
+                bytes,
+                bytes.len() as u64,
+                Error::new(
+                    ErrorKind::DecoderFailed,
+                    format!(
+                        "gongkai failed on what this file decoded to (an internal error: {what}); \
+                         the document was skipped"
+                    ),
+                ),
+            )
+        })
+    }
+
+    /// Recognition, narrative, checks and the read verdict of a decoded document.
+    fn read_decoded(&self, decoded: &Decoded, bytes: &[u8], name: &str) -> Record {
         let patterns = &self.patterns;
         let narrative::Narrative {
             facts: narrative,
@@ -125,7 +155,7 @@ impl Extractor {
             meta: document,
             mut tables,
             coverage,
-        } = recognize::recognize(&decoded, &patterns.tables, &grids);
+        } = recognize::recognize(decoded, &patterns.tables, &grids);
         recognize::infer_units_from_narrative(&mut tables, &narrative);
         let read = Read {
             table_amounts: coverage.table_amounts,

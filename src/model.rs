@@ -66,8 +66,8 @@ pub struct Page {
 }
 
 /// A unit of the reading-order stream that recognition consumes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Block {
     /// A line (or paragraph) of running text outside any table.
     Text(TextLine),
@@ -76,7 +76,7 @@ pub enum Block {
 }
 
 /// A line of text outside tables.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TextLine {
     /// 1-based page the line is on (1 for formats without pages).
     pub page: u32,
@@ -85,7 +85,7 @@ pub struct TextLine {
 }
 
 /// A table as a rectangular grid: every row has the same number of cells.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Grid {
     /// 1-based page the grid starts on.
     pub page: u32,
@@ -100,7 +100,7 @@ pub struct Grid {
 }
 
 /// One slot of a [`Grid`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct GridCell {
     /// The cell's text, wrapped lines joined in reading order, NFKC-normalized.
     pub text: String,
@@ -162,7 +162,7 @@ pub enum Format {
 }
 
 /// What a decoder made of one document.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Decoded {
     /// The input format.
     pub format: Format,

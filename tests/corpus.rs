@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use gongkai::model::{Block, Decoded};
-use gongkai::settings::{Limits, PdfOptions};
+use gongkai::settings::{DecodeOptions, Limits};
 use gongkai::text::squash;
 
 const CORPUS: &str = "../shared/corpus";
@@ -22,7 +22,7 @@ fn corpus() -> Option<PathBuf> {
 
 fn decode(path: &Path) -> gongkai::Result<Decoded> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    gongkai::decode::pdf::decode(&bytes, &Limits::default(), &PdfOptions::default())
+    gongkai::decode::pdf::decode(&bytes, &Limits::default(), &DecodeOptions::default())
 }
 
 /// Grid rows with covered slots blanked, squashed, trailing empties dropped.

@@ -2,13 +2,13 @@
 //! come out as a grid row; broken inputs must give errors, never panics.
 
 use gongkai::model::{Block, Decoded};
-use gongkai::settings::{Limits, PdfOptions};
+use gongkai::settings::{DecodeOptions, Limits};
 use gongkai::text::{normalize, squash};
 use gongkai::ErrorKind;
 
 fn decode_file(path: &str) -> gongkai::Result<Decoded> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
-    gongkai::decode::pdf::decode(&bytes, &Limits::default(), &PdfOptions::default())
+    gongkai::decode::pdf::decode(&bytes, &Limits::default(), &DecodeOptions::default())
 }
 
 /// One table of the seed: its label and its rows (cells squashed).
@@ -210,8 +210,11 @@ fn predefined_cmaps_fall_back_to_pdftotext() {
 fn broken_inputs_are_errors() {
     let bytes = std::fs::read("samples/d_wp_portrait_uming.pdf").unwrap();
     let limits = Limits::default();
-    let half =
-        gongkai::decode::pdf::decode(&bytes[..bytes.len() / 2], &limits, &PdfOptions::default());
+    let half = gongkai::decode::pdf::decode(
+        &bytes[..bytes.len() / 2],
+        &limits,
+        &DecodeOptions::default(),
+    );
     // pdftotext may still read part of a truncated file; without it this is an error.
     if let Err(e) = &half {
         assert!(
@@ -225,10 +228,12 @@ fn broken_inputs_are_errors() {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
         random.push((x >> 16) as u8);
     }
-    let e = gongkai::decode::pdf::decode(&random, &limits, &PdfOptions::default()).unwrap_err();
+    let e = gongkai::decode::pdf::decode(&random, &limits, &DecodeOptions::default()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Truncated, "{e:?}");
-    assert!(gongkai::decode::pdf::decode(b"", &limits, &PdfOptions::default()).is_err());
-    assert!(gongkai::decode::pdf::decode(b"%PDF-1.4\n", &limits, &PdfOptions::default()).is_err());
+    assert!(gongkai::decode::pdf::decode(b"", &limits, &DecodeOptions::default()).is_err());
+    assert!(
+        gongkai::decode::pdf::decode(b"%PDF-1.4\n", &limits, &DecodeOptions::default()).is_err()
+    );
 }
 
 #[test]
@@ -238,7 +243,7 @@ fn page_limit() {
         max_pages: 3,
         ..Limits::default()
     };
-    let e = gongkai::decode::pdf::decode(&bytes, &limits, &PdfOptions::default()).unwrap_err();
+    let e = gongkai::decode::pdf::decode(&bytes, &limits, &DecodeOptions::default()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::TooLarge);
 }
 
@@ -249,7 +254,7 @@ fn timeout_is_an_error() {
         timeout: std::time::Duration::ZERO,
         ..Limits::default()
     };
-    let e = gongkai::decode::pdf::decode(&bytes, &limits, &PdfOptions::default()).unwrap_err();
+    let e = gongkai::decode::pdf::decode(&bytes, &limits, &DecodeOptions::default()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Timeout, "{e:?}");
 }
 
@@ -259,7 +264,7 @@ fn encrypted_with_a_password_is_an_error() {
         &crate::util::sample("g_gbk_euc_h_noembed_notounicode.pdf"),
         "secret",
     );
-    let e = gongkai::decode::pdf::decode(&bytes, &Limits::default(), &PdfOptions::default())
+    let e = gongkai::decode::pdf::decode(&bytes, &Limits::default(), &DecodeOptions::default())
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Encrypted, "{e:?}");
 }
@@ -267,8 +272,8 @@ fn encrypted_with_a_password_is_an_error() {
 #[test]
 fn encrypted_with_an_empty_password_opens() {
     let bytes = crate::util::encrypted_pdf(&crate::util::sample("d_wp_portrait_uming.pdf"), "");
-    let d =
-        gongkai::decode::pdf::decode(&bytes, &Limits::default(), &PdfOptions::default()).unwrap();
+    let d = gongkai::decode::pdf::decode(&bytes, &Limits::default(), &DecodeOptions::default())
+        .unwrap();
     assert_eq!(d.engine, "pdf-extract");
     assert!(d
         .blocks
@@ -280,9 +285,9 @@ fn encrypted_with_an_empty_password_opens() {
 /// read give an error naming the cause.
 #[test]
 fn predefined_cmaps_without_pdftotext_are_errors() {
-    let without = PdfOptions {
+    let without = DecodeOptions {
         pdftotext: None,
-        ..PdfOptions::default()
+        ..DecodeOptions::default()
     };
     for path in [
         "samples/f_unigb_ucs2_h_noembed_notounicode.pdf",

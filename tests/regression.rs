@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use gongkai::{Extractor, Patterns};
 
 use crate::util::{extractor, patterns};
-use gongkai::settings::{Limits, PdfOptions};
+use gongkai::settings::{DecodeOptions, Limits};
 use gongkai::ErrorKind;
 use serde_json::Value;
 
@@ -294,11 +294,11 @@ fn decompression_bombs_are_too_large() {
     };
     let bomb = flate_bomb(16 << 20);
     assert!(bomb.len() < 100_000, "{}", bomb.len());
-    let e = gongkai::decode::pdf::decode(&bomb, &limits, &PdfOptions::default()).unwrap_err();
+    let e = gongkai::decode::pdf::decode(&bomb, &limits, &DecodeOptions::default()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::TooLarge, "{e:?}");
     assert!(e.message.contains("--max-decoded-bytes"), "{}", e.message);
     // Under the limit the same file is an ordinary (textless) PDF.
-    let e = gongkai::decode::pdf::decode(&flate_bomb(4 << 20), &limits, &PdfOptions::default())
+    let e = gongkai::decode::pdf::decode(&flate_bomb(4 << 20), &limits, &DecodeOptions::default())
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::NoTextLayer, "{e:?}");
 
@@ -306,8 +306,8 @@ fn decompression_bombs_are_too_large() {
         max_objects: 3,
         ..Limits::default()
     };
-    let e =
-        gongkai::decode::pdf::decode(&image_only(), &objects, &PdfOptions::default()).unwrap_err();
+    let e = gongkai::decode::pdf::decode(&image_only(), &objects, &DecodeOptions::default())
+        .unwrap_err();
     assert_eq!(e.kind, ErrorKind::TooLarge, "{e:?}");
     assert!(e.message.contains("--max-objects"), "{}", e.message);
 }
@@ -514,7 +514,7 @@ fn deeply_nested_html_is_refused_or_read_never_fatal() {
         &wrap("<table><tr><td>", "</td></tr></table>", 300, "预算"),
     );
     assert!(gongkai::decode::html::nesting_depth(&page) > 1500);
-    let d = gongkai::decode::html::decode(page.as_bytes(), None).unwrap();
+    let d = gongkai::decode::html::decode(page.as_bytes(), None, &Default::default()).unwrap();
     assert!(d
         .blocks
         .iter()

@@ -14,6 +14,6 @@ fn extractor() -> Option<&'static Extractor> {
 
 fuzz_target!(|data: &[u8]| {
     let Some(extractor) = extractor() else { return };
-    let _ = gongkai::decode::html::decode(data, None);
+    let _ = gongkai::decode::html::decode(data, None, &Default::default());
     let _ = extractor.extract_bytes(data, "x.html", Some("gbk"));
 });

@@ -6,7 +6,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use gongkai::settings::{Limits, PdfOptions};
+use gongkai::settings::{Limits, DecodeOptions};
 use libfuzzer_sys::fuzz_target;
 
 fn limits() -> &'static Limits {
@@ -23,9 +23,9 @@ fn limits() -> &'static Limits {
 
 fuzz_target!(|data: &[u8]| {
     let limits = limits();
-    let no_fallback = PdfOptions {
+    let no_fallback = DecodeOptions {
         pdftotext: None,
-        ..PdfOptions::default()
+        ..DecodeOptions::default()
     };
     // With and without the header, so that the mutator need not find it.
     let _ = gongkai::decode::pdf::decode(data, limits, &no_fallback);

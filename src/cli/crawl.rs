@@ -15,7 +15,7 @@ use anyhow::{bail, Context, Result};
 use gongkai::crawl::settings::{self as defaults, Settings};
 use gongkai::crawl::sources::{self, SourceSpec};
 use gongkai::crawl::{Confirmations, Handed};
-use gongkai::settings::{Limits, PdfOptions};
+use gongkai::settings::{DecodeOptions, Limits};
 use gongkai::store::Store;
 use gongkai::{Batch, Document, Extractor};
 
@@ -199,9 +199,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 max_bytes: args.max_bytes,
                 ..Limits::default()
             })
-            .with_pdf(PdfOptions {
-                isolation: super::options::isolation(super::options::Isolation::Process),
-                ..PdfOptions::default()
+            .with_decode(DecodeOptions {
+                isolation: super::options::isolation(super::options::IsolationMode::Process),
+                ..DecodeOptions::default()
             });
         let (tx, rx) = mpsc::channel::<Handed>();
         let dir = args.out.clone();

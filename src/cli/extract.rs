@@ -223,7 +223,7 @@ fn debug_pages(extractor: &Extractor, files: &[PathBuf], page: u32, dir: &Path) 
         let pages = match gongkai::decode::pdf::pages(
             &bytes,
             extractor.limits(),
-            extractor.pdf_options(),
+            extractor.decode_options(),
         ) {
             Ok(p) => p,
             Err(e) => {

@@ -50,8 +50,8 @@ pub const EXIT_USAGE: u8 = 2;
 
 pub fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some(gongkai::decode::pdf::worker::WORKER_ARG) {
-        return gongkai::decode::pdf::worker::serve(&args[1..]);
+    if args.first().map(String::as_str) == Some(gongkai::decode::isolate::WORKER_ARG) {
+        return gongkai::decode::isolate::serve(&args[1..]);
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use gongkai::settings::{self, Limits, PdfIsolation, PdfOptions};
+use gongkai::settings::{self, DecodeOptions, Isolation, Limits};
 use gongkai::{Extractor, Patterns};
 
 /// `--patterns DIR`.
@@ -34,10 +34,11 @@ pub fn load(dir: Option<&Path>) -> Result<Patterns> {
     }
 }
 
-/// Where pdf-extract runs.
+/// Where documents are decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Isolation {
-    /// A child process per PDF, killed past --timeout; a crash costs one document.
+pub enum IsolationMode {
+    /// A child process per document, limited to --max-memory, killed past --timeout and
+    /// when this process dies; a crash costs one document.
     Process,
     /// A thread of this process: cheaper, but a runaway decoder cannot be killed.
     Thread,
@@ -63,9 +64,30 @@ pub struct ExtractArgs {
     /// Largest decoded size in bytes: a PDF's Flate streams inflated, an .xlsx uncompressed.
     #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_DECODED_BYTES)]
     pub max_decoded_bytes: u64,
-    /// Where pdf-extract runs.
-    #[arg(long, value_enum, value_name = "MODE", default_value = "process")]
-    pub pdf_isolation: Isolation,
+    /// Largest number of cells of one sheet, or of one HTML table with its spans expanded.
+    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_CELLS)]
+    pub max_cells: u64,
+    /// Largest number of content-stream operators of one PDF page (a page over it is not read).
+    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_PAGE_OPERATORS)]
+    pub max_page_operators: u64,
+    /// Largest number of glyphs of one PDF page (a page over it is not read).
+    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_PAGE_GLYPHS)]
+    pub max_page_glyphs: u64,
+    /// Largest number of nodes (tags) of an HTML page.
+    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_HTML_NODES)]
+    pub max_html_nodes: u64,
+    /// Memory one document's decoder may use, in bytes (the worker process's address space).
+    #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_MEMORY)]
+    pub max_memory: u64,
+    /// Where documents are decoded.
+    #[arg(
+        long,
+        alias = "pdf-isolation",
+        value_enum,
+        value_name = "MODE",
+        default_value = "process"
+    )]
+    pub isolation: IsolationMode,
     /// The pdftotext executable of the fallback for PDFs pdf-extract cannot read.
     #[arg(long, value_name = "PATH", default_value = settings::DEFAULT_PDFTOTEXT)]
     pub pdftotext: PathBuf,
@@ -86,23 +108,28 @@ impl ExtractArgs {
             max_pages: self.max_pages,
             max_objects: self.max_objects,
             max_decoded_bytes: self.max_decoded_bytes,
+            max_memory: self.max_memory,
+            max_cells: self.max_cells,
+            max_page_operators: self.max_page_operators,
+            max_page_glyphs: self.max_page_glyphs,
+            max_html_nodes: self.max_html_nodes,
         };
-        let pdf = PdfOptions {
-            isolation: isolation(self.pdf_isolation),
+        let decode = DecodeOptions {
+            isolation: isolation(self.isolation),
             pdftotext: (!self.no_pdftotext).then(|| self.pdftotext.clone()),
         };
         Ok(Extractor::new(self.patterns.load()?)
             .with_limits(limits)
-            .with_pdf(pdf))
+            .with_decode(decode))
     }
 }
 
-/// PDFs in child processes running this executable, where a runaway loop
-/// can be killed and a crash costs one document; threads when asked, or
-/// when the executable cannot be found.
-pub fn isolation(mode: Isolation) -> PdfIsolation {
+/// Decoders in child processes running this executable, where a runaway
+/// loop can be killed, memory is limited and a crash costs one document;
+/// threads when asked, or when the executable cannot be found.
+pub fn isolation(mode: IsolationMode) -> Isolation {
     match (mode, std::env::current_exe()) {
-        (Isolation::Process, Ok(exe)) => PdfIsolation::Process(exe),
-        _ => PdfIsolation::Thread,
+        (IsolationMode::Process, Ok(exe)) => Isolation::Process(exe),
+        _ => Isolation::Thread,
     }
 }

@@ -11,6 +11,7 @@ use scraper::{ElementRef, Html, Node, Selector};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Block, Decoded, Format, Grid, GridCell, TextLine};
+use crate::settings::Limits;
 
 use crate::text::normalize;
 
@@ -19,9 +20,25 @@ const MAX_SPAN: usize = 200;
 
 /// Decodes an HTML page. The charset comes from `charset` (an HTTP header)
 /// when given, else from a `<meta>` declaration, else by sniffing.
-pub fn decode(bytes: &[u8], charset: Option<&str>) -> Result<Decoded> {
+///
+/// Bounded before the parser runs: the tags (an upper bound on the nodes)
+/// against [`Limits::max_html_nodes`] and the nesting depth against
+/// [`MAX_DEPTH`]; and while tables are expanded, their slots against
+/// [`Limits::max_cells`] (a slot costs one cell, plus one per
+/// [`TEXT_PER_CELL`] bytes of text copied into it).
+pub fn decode(bytes: &[u8], charset: Option<&str>, limits: &Limits) -> Result<Decoded> {
     let declared = charset.map(str::to_string).or_else(|| meta_charset(bytes));
     let text = super::decode_charset(bytes, declared.as_deref())?;
+    let tags = bytes.iter().filter(|&&b| b == b'<').count() as u64;
+    if tags > limits.max_html_nodes {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "the page has {tags} tags, over the limit of {} nodes (raise --max-html-nodes to read it)",
+                limits.max_html_nodes
+            ),
+        ));
+    }
     let depth = nesting_depth(&text);
     if depth > MAX_DEPTH {
         return Err(Error::new(
@@ -33,8 +50,14 @@ pub fn decode(bytes: &[u8], charset: Option<&str>) -> Result<Decoded> {
         ));
     }
     let doc = Html::parse_document(&text);
-    let mut walker = Walker::default();
-    walker.walk(doc.root_element());
+    drop(text);
+    let mut walker = Walker {
+        blocks: Vec::new(),
+        line: String::new(),
+        cells_left: limits.max_cells,
+        max_cells: limits.max_cells,
+    };
+    walker.walk(doc.root_element())?;
     walker.flush_line();
     Ok(Decoded {
         format: Format::Html,
@@ -132,11 +155,17 @@ fn meta_charset(bytes: &[u8]) -> Option<String> {
     (!label.is_empty()).then_some(label)
 }
 
-#[derive(Default)]
 struct Walker {
     blocks: Vec<Block>,
     line: String,
+    /// What the page's tables may still expand to ([`Limits::max_cells`]).
+    cells_left: u64,
+    max_cells: u64,
 }
+
+/// Bytes of text copied into a table slot that cost one more cell of
+/// [`Limits::max_cells`].
+pub const TEXT_PER_CELL: u64 = 64;
 
 const BLOCK_TAGS: &[&str] = &[
     "p",
@@ -176,7 +205,7 @@ impl Walker {
     }
 
     /// Walks the tree without recursion (any depth is safe).
-    fn walk(&mut self, root: ElementRef) {
+    fn walk(&mut self, root: ElementRef) -> Result<()> {
         let nested = tables_with_tables(root);
         // The subtree being skipped (script, style, a table read as a grid).
         let mut skip: Option<NodeId> = None;
@@ -197,8 +226,21 @@ impl Walker {
                             }
                             if name == "table" && !nested.contains(&node.id()) {
                                 self.flush_line();
-                                if let Some(grid) = ElementRef::wrap(node).and_then(table_grid) {
-                                    self.blocks.push(Block::Grid(grid));
+                                if let Some(table) = ElementRef::wrap(node) {
+                                    match table_grid(table, &mut self.cells_left) {
+                                        Ok(Some(grid)) => self.blocks.push(Block::Grid(grid)),
+                                        Ok(None) => {}
+                                        Err(()) => {
+                                            return Err(Error::new(
+                                                ErrorKind::TooLarge,
+                                                format!(
+                                                    "the page's tables expand to more than {} cells \
+                                                     with their row and column spans (raise --max-cells to read it)",
+                                                    self.max_cells
+                                                ),
+                                            ))
+                                        }
+                                    }
                                 }
                                 skip = Some(node.id());
                                 continue;
@@ -225,6 +267,7 @@ impl Walker {
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -276,10 +319,12 @@ fn span(el: ElementRef, attr: &str) -> usize {
         .clamp(1, MAX_SPAN)
 }
 
-/// Expands a table into a rectangular grid.
-fn table_grid(table: ElementRef) -> Option<Grid> {
-    let tr = Selector::parse("tr").ok()?;
-    let cells = Selector::parse("td, th").ok()?;
+/// Expands a table into a rectangular grid, spending `budget` cells
+/// (`Err` when it runs out, before the slots are allocated).
+fn table_grid(table: ElementRef, budget: &mut u64) -> std::result::Result<Option<Grid>, ()> {
+    let (Ok(tr), Ok(cells)) = (Selector::parse("tr"), Selector::parse("td, th")) else {
+        return Ok(None);
+    };
     let mut slots: Vec<Vec<Option<GridCell>>> = Vec::new();
     let mut spans = false;
     for (r, row) in table.select(&tr).enumerate() {
@@ -298,6 +343,16 @@ fn table_grid(table: ElementRef) -> Option<Grid> {
             let (rs, cs) = (span(cell, "rowspan"), span(cell, "colspan"));
             spans |= rs > 1 || cs > 1;
             let text = cell_text(cell);
+            // What the rows it covers grow by, and the text copied into them.
+            let growth: u64 = (0..rs)
+                .map(|dr| (c + cs).saturating_sub(slots.get(r + dr).map_or(0, Vec::len)) as u64)
+                .sum();
+            let copies = ((rs * cs) as u64).saturating_mul(text.len() as u64 / TEXT_PER_CELL);
+            let cost = growth.saturating_add(copies);
+            if cost > *budget {
+                return Err(());
+            }
+            *budget -= cost;
             for dr in 0..rs {
                 if slots.len() <= r + dr {
                     slots.resize(r + dr + 1, Vec::new());
@@ -318,8 +373,18 @@ fn table_grid(table: ElementRef) -> Option<Grid> {
     }
     let width = slots.iter().map(Vec::len).max().unwrap_or(0);
     if width == 0 {
-        return None;
+        return Ok(None);
     }
+    // Short rows are padded to the width: that is spent too.
+    let padding: u64 = slots
+        .iter()
+        .filter(|r| !r.is_empty())
+        .map(|r| (width - r.len()) as u64)
+        .sum();
+    if padding > *budget {
+        return Err(());
+    }
+    *budget -= padding;
     let rows = slots
         .into_iter()
         .filter(|r| !r.is_empty())
@@ -332,11 +397,11 @@ fn table_grid(table: ElementRef) -> Option<Grid> {
             row
         })
         .collect();
-    Some(Grid {
+    Ok(Some(Grid {
         page: 1,
         rows,
         spans_known: spans,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -346,7 +411,7 @@ mod tests {
     #[test]
     fn spans_are_expanded() {
         let html = "<table><tr><td colspan=2>项目</td><td rowspan=2>金额</td></tr><tr><td>编码</td><td>名称</td></tr></table>";
-        let d = decode(html.as_bytes(), None).unwrap_or_else(|e| panic!("{e}"));
+        let d = decode(html.as_bytes(), None, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
         let Block::Grid(g) = &d.blocks[0] else {
             panic!("no grid")
         };
@@ -362,7 +427,7 @@ mod tests {
         let (bytes, _, _) = encoding_rs::GBK.encode(
             "<html><head><meta charset=\"gbk\"></head><body><p>收入决算表</p></body></html>",
         );
-        let d = decode(&bytes, None).unwrap_or_else(|e| panic!("{e}"));
+        let d = decode(&bytes, None, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             d.blocks[0],
             Block::Text(TextLine {

@@ -4,14 +4,20 @@
 //! saved as `.html` is still a PDF, and an HTML error page saved as `.pdf`
 //! is reported as `not_a_pdf`.
 
+pub mod child;
 pub mod html;
+pub mod isolate;
 pub mod pdf;
 pub mod sheet;
 pub mod text;
 
+use std::cell::Cell;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Decoded, Format};
-use crate::settings::{Limits, PdfOptions};
+use crate::settings::{DecodeOptions, Limits};
 
 /// Guesses the format of `bytes`, using the file name only to break ties.
 pub fn sniff(bytes: &[u8], name: &str) -> Option<Format> {
@@ -52,14 +58,86 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// Decodes one document held in memory. `name` is its file name or URL,
-/// used for messages and tie-breaking; `charset` an HTTP charset if known.
+/// Decodes one document held in memory, isolated as `options` say
+/// ([`isolate`]). `name` is its file name or URL, used for messages and
+/// tie-breaking; `charset` an HTTP charset if known.
 pub fn decode(
     bytes: &[u8],
     name: &str,
     charset: Option<&str>,
     limits: &Limits,
-    pdf_options: &PdfOptions,
+    options: &DecodeOptions,
+) -> Result<Decoded> {
+    isolate::decode(bytes, name, charset, limits, options)
+}
+
+/// Decodes one document in this process, its panics caught (what the
+/// worker of [`isolate`] runs).
+pub fn decode_here(
+    bytes: &[u8],
+    name: &str,
+    charset: Option<&str>,
+    limits: &Limits,
+    options: &DecodeOptions,
+) -> Result<Decoded> {
+    install_quiet_hook();
+    let was = QUIET_PANICS.with(|q| q.replace(true));
+    let run = panic::catch_unwind(AssertUnwindSafe(|| {
+        dispatch(bytes, name, charset, limits, options)
+    }));
+    QUIET_PANICS.with(|q| q.set(was));
+    run.unwrap_or_else(|payload| {
+        Err(Error::new(
+            ErrorKind::DecoderFailed,
+            format!("the decoder failed: {}", panic_message(&payload)),
+        ))
+    })
+}
+
+thread_local! {
+    /// Set while a decoder runs: its panics are expected and contained, so
+    /// the panic hook stays silent for them.
+    static QUIET_PANICS: Cell<bool> = const { Cell::new(false) };
+}
+
+static HOOK: Once = Once::new();
+
+/// Installs (once) a panic hook that is silent in decoders and delegates to
+/// the previous hook everywhere else.
+fn install_quiet_hook() {
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET_PANICS.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Marks this thread as a decoder's: its panics are not printed.
+fn quiet_panics() {
+    QUIET_PANICS.with(|q| q.set(true));
+}
+
+/// The message of a caught panic.
+fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        format!("internal panic: {s}")
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        format!("internal panic: {s}")
+    } else {
+        "internal panic".to_string()
+    }
+}
+
+/// Chooses the decoder by content.
+fn dispatch(
+    bytes: &[u8],
+    name: &str,
+    charset: Option<&str>,
+    limits: &Limits,
+    options: &DecodeOptions,
 ) -> Result<Decoded> {
     if bytes.is_empty() {
         return Err(Error::new(ErrorKind::Empty, "the file is empty (0 bytes)"));
@@ -83,7 +161,7 @@ pub fn decode(
                     "named .pdf but the content is not a PDF (no %PDF- header): probably an error page or a partial download",
                 ));
             }
-            pdf::decode(bytes, limits, pdf_options)
+            pdf::decode(bytes, limits, options)
         }
         Some(Format::Html) => {
             if lower.ends_with(".pdf") {
@@ -92,7 +170,7 @@ pub fn decode(
                     "named .pdf but the content is an HTML page (an error or login page saved in place of the document?)",
                 ));
             }
-            html::decode(bytes, charset)
+            html::decode(bytes, charset, limits)
         }
         Some(Format::Spreadsheet) => sheet::decode(bytes, name, limits),
         Some(Format::Text) => text::decode(bytes, charset),

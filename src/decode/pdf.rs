@@ -21,25 +21,23 @@
 //! 4. Each page goes through [`layout::page_blocks`](crate::layout::page_blocks)
 //!    ([`decode`]; [`pages`] stops before layout).
 
-pub mod child;
 pub mod fonts;
 pub mod guard;
 pub mod pdftotext;
 pub mod rules;
 pub mod space;
-pub mod worker;
+pub mod thread;
 
-use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Once;
 
 use lopdf::Document;
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 use space::PageSpace;
 
+use super::panic_message;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Decoded, Format, Glyph, Page};
-use crate::settings::{Limits, PdfOptions};
+use crate::settings::{DecodeOptions, Limits};
 use crate::text::{is_cjk, normalize};
 
 /// Share of garbled characters (U+FFFD, private use) above which the text
@@ -52,27 +50,6 @@ const DEFAULT_ADVANCE: f64 = 0.5;
 /// The engine names recorded in [`Decoded::engine`].
 pub const ENGINE_PDF_EXTRACT: &str = "pdf-extract";
 
-thread_local! {
-    /// Set in our decoder threads: their panics are expected and contained,
-    /// so the panic hook stays silent for them.
-    static QUIET_PANICS: Cell<bool> = const { Cell::new(false) };
-}
-
-static HOOK: Once = Once::new();
-
-/// Installs (once) a panic hook that is silent in decoder threads and
-/// delegates to the previous hook everywhere else.
-fn install_quiet_hook() {
-    HOOK.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if !QUIET_PANICS.with(Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-}
-
 /// What the pdf-extract worker made of a document.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Extracted {
@@ -81,10 +58,14 @@ struct Extracted {
     failed: Vec<(u32, String)>,
     /// Pages using a font whose widths pdf-extract misreads ([`fonts`]).
     misread: Vec<u32>,
+    /// Pages not read because they are over a work limit, with the limit.
+    over_limit: Vec<(u32, String)>,
+    /// The page count the file declares (see [`declared_pages`]).
+    declared: Option<u32>,
 }
 
 /// Decodes a PDF held in memory into blocks.
-pub fn decode(bytes: &[u8], limits: &Limits, options: &PdfOptions) -> Result<Decoded> {
+pub fn decode(bytes: &[u8], limits: &Limits, options: &DecodeOptions) -> Result<Decoded> {
     let read = pages(bytes, limits, options)?;
     let blocks = read
         .pages
@@ -112,10 +93,10 @@ pub struct PdfPages {
 }
 
 /// Reads the glyphs and ruling lines of every page (steps 1–3 of the module doc).
-pub fn pages(bytes: &[u8], limits: &Limits, options: &PdfOptions) -> Result<PdfPages> {
-    install_quiet_hook();
+pub fn pages(bytes: &[u8], limits: &Limits, options: &DecodeOptions) -> Result<PdfPages> {
+    super::install_quiet_hook();
     let fallback = options.pdftotext.as_deref();
-    let extracted = worker::run(bytes, limits, &options.isolation)?;
+    let extracted = thread::run(bytes, limits)?;
     let extracted = match extracted {
         Ok(x) => x,
         // Structural errors: no point trying another engine on the same bytes
@@ -139,6 +120,8 @@ pub fn pages(bytes: &[u8], limits: &Limits, options: &PdfOptions) -> Result<PdfP
             pages: Vec::new(),
             failed: vec![(0, e.message)],
             misread: Vec::new(),
+            over_limit: Vec::new(),
+            declared: None,
         },
     };
     finish(bytes, limits, fallback, extracted)
@@ -156,7 +139,10 @@ fn finish(
         pages,
         failed,
         misread,
+        over_limit,
+        declared,
     } = extracted;
+
     let mut warnings: Vec<String> = failed
         .iter()
         .map(|(p, m)| {
@@ -169,7 +155,11 @@ fn finish(
         .collect();
     let quality = TextQuality::of(&pages);
     let garbled = quality.is_garbled();
-    if !failed.is_empty() || garbled || quality.chars == 0 || !misread.is_empty() {
+    if !failed.is_empty()
+        || garbled
+        || (quality.chars == 0 && over_limit.is_empty())
+        || !misread.is_empty()
+    {
         let why = if !failed.is_empty() {
             "pdf-extract failed".to_string()
         } else if !misread.is_empty() {
@@ -199,6 +189,7 @@ fn finish(
                 if fq.chars > 0 && (!fq.is_garbled() || quality.chars == 0) {
                     warnings.push(format!("{why}; text read by pdftotext"));
                     warnings.append(&mut w);
+                    warnings.extend(lost_pages(declared, fallback_pages.len()));
                     return Ok(assemble(pdftotext::ENGINE, fallback_pages, warnings));
                 }
             }
@@ -229,6 +220,17 @@ fn finish(
             }
         }
     }
+    if let (0, Some((page, why))) = (quality.chars, over_limit.first()) {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!("page {page} was not read: {why}; no other page has text"),
+        ));
+    }
+    warnings.extend(
+        over_limit
+            .iter()
+            .map(|(page, why)| format!("page {page} not read: {why}")),
+    );
     if quality.chars == 0 {
         return Err(Error::new(
             ErrorKind::NoTextLayer,
@@ -238,7 +240,20 @@ fn finish(
             ),
         ));
     }
+    warnings.extend(lost_pages(declared, pages.len()));
     Ok(assemble(ENGINE_PDF_EXTRACT, pages, warnings))
+}
+
+/// The warning for pages the file declares that could not be reached.
+fn lost_pages(declared: Option<u32>, read: usize) -> Option<String> {
+    let declared = declared? as usize;
+    (declared > read).then(|| {
+        format!(
+            "pages lost: the file declares {declared} pages, {read} could be reached \
+             (a damaged page tree; {} not read)",
+            declared - read
+        )
+    })
 }
 
 fn has_glyphs(pages: &[Page]) -> bool {
@@ -292,16 +307,6 @@ fn is_garbled_char(c: char) -> bool {
     matches!(c as u32, 0xFFFD | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF | 0x00..=0x08 | 0x0E..=0x1F | 0x80..=0x9F)
 }
 
-fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        format!("internal panic: {s}")
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        format!("internal panic: {s}")
-    } else {
-        "internal panic".to_string()
-    }
-}
-
 /// Parses the document and runs pdf-extract page by page (in the worker thread).
 fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted> {
     let max_pages = limits.max_pages;
@@ -312,7 +317,7 @@ fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted> {
             "the PDF is encrypted and does not open with an empty password",
         ));
     }
-    guard::check(&doc, limits)?;
+    let sizes = guard::check(&doc, limits)?;
     let repaired = fonts::repair_widths(&mut doc);
     if repaired > 0 {
         tracing::debug!("repaired the /W widths of {repaired} CID fonts for pdf-extract");
@@ -339,6 +344,8 @@ fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted> {
         pages: Vec::with_capacity(numbers.len()),
         failed: Vec::new(),
         misread: Vec::new(),
+        over_limit: Vec::new(),
+        declared: declared_pages(&doc),
     };
     // One processor for the whole document: fonts are built once, not per page.
     let no_resources = lopdf::Dictionary::new();
@@ -351,26 +358,53 @@ fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted> {
             page: None,
             space: PageSpace::read(&doc, id),
             id,
+            max_glyphs: limits.max_page_glyphs,
+            overflowed: false,
         };
+        // A page whose content floods operators would be held in memory
+        // whole, twice (pdf-extract's parse and ours): it is not read.
+        let flood = panic::catch_unwind(AssertUnwindSafe(|| {
+            operator_problem(&doc, id, &sizes, limits)
+        }))
+        .unwrap_or_else(|payload| Some(panic_message(&payload)));
         // pdf-extract would recurse until its stack overflows (an abort,
         // not a panic): such a page is left to the fallback.
-        let forms = panic::catch_unwind(AssertUnwindSafe(|| guard::page_forms_problem(&doc, id)))
-            .unwrap_or_else(|payload| Some(panic_message(&payload)));
+        let forms = if flood.is_some() {
+            None
+        } else {
+            panic::catch_unwind(AssertUnwindSafe(|| guard::page_forms_problem(&doc, id)))
+                .unwrap_or_else(|payload| Some(panic_message(&payload)))
+        };
         let failure = if let Some(problem) = forms {
             Some(format!("not read: {problem}"))
+        } else if flood.is_some() {
+            None
         } else {
             let run = panic::catch_unwind(AssertUnwindSafe(|| {
                 pdf_extract::output_page(&doc, &mut processor, &mut dev, number, id, &no_resources)
             }));
             match run {
                 Ok(Ok(())) => None,
+                Ok(Err(_)) if dev.overflowed => None,
                 Ok(Err(e)) => Some(format!("{e:?}")),
                 Err(payload) => Some(panic_message(&payload)),
             }
         };
-        let mut page = dev.page.unwrap_or_default();
+        let over = flood.clone().or_else(|| {
+            dev.overflowed.then(|| {
+                format!(
+                    "it draws more than {} glyphs (raise --max-page-glyphs to read it)",
+                    limits.max_page_glyphs
+                )
+            })
+        });
+        let flood = flood.is_some();
+        let mut page = dev.page.take().unwrap_or_default();
         page.number = number;
-        if let Some(space) = dev.space {
+        if dev.overflowed {
+            page.glyphs.clear();
+        }
+        if let (Some(space), false) = (dev.space, flood) {
             let found =
                 panic::catch_unwind(AssertUnwindSafe(|| rules::page_rules(&doc, dev.id, space)));
             page.rules = found.unwrap_or_default();
@@ -384,9 +418,48 @@ fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted> {
             tracing::debug!(page = number, "pdf-extract failed: {f}");
             out.failed.push((number, f));
         }
+        if let Some(why) = over {
+            out.over_limit.push((number, why));
+        }
         out.pages.push(page);
     }
     Ok(out)
+}
+
+/// Why a page's content must not be parsed: more operators than
+/// [`Limits::max_page_operators`]. Counted only when the decoded content is
+/// large enough to hold that many (an operator takes two bytes at least).
+fn operator_problem(
+    doc: &Document,
+    page: lopdf::ObjectId,
+    sizes: &guard::StreamSizes,
+    limits: &Limits,
+) -> Option<String> {
+    let max = limits.max_page_operators;
+    if guard::page_content_size(doc, page, sizes) < max.saturating_mul(2) {
+        return None;
+    }
+    let content = doc.get_page_content(page).ok()?;
+    let count = guard::count_operators(&content, max);
+    (count > max).then(|| {
+        format!(
+            "its content stream has more than {max} operators (raise --max-page-operators to read it)"
+        )
+    })
+}
+
+/// How many pages the file says it has: the page tree root's `/Count`
+/// (when the trailer reaches it), else nothing. A damaged tree reaches
+/// fewer.
+fn declared_pages(doc: &Document) -> Option<u32> {
+    let pages = doc.catalog().ok()?.get(b"Pages").ok()?;
+    let root = match pages {
+        lopdf::Object::Reference(id) => doc.get_dictionary(*id).ok()?,
+        lopdf::Object::Dictionary(d) => d,
+        _ => return None,
+    };
+    let count = root.get(b"Count").ok()?.as_i64().ok()?;
+    u32::try_from(count).ok()
 }
 
 /// Parses with lopdf, mapping its errors to ours.
@@ -413,12 +486,15 @@ fn load(bytes: &[u8]) -> Result<Document> {
 }
 
 /// Our pdf-extract output device: the glyphs of one page.
-#[derive(Default)]
 struct Collector {
     page: Option<Page>,
     /// Read from the page tree before pdf-extract starts (it ignores `/Rotate`).
     space: Option<PageSpace>,
     id: lopdf::ObjectId,
+    /// Glyphs kept at most ([`Limits::max_page_glyphs`]).
+    max_glyphs: u64,
+    /// More were drawn: the page was stopped.
+    overflowed: bool,
 }
 
 impl OutputDev for Collector {
@@ -508,6 +584,11 @@ impl OutputDev for Collector {
             }
         };
         if let Some(p) = self.page.as_mut() {
+            if p.glyphs.len() as u64 >= self.max_glyphs {
+                // Ends pdf-extract's walk of the page.
+                self.overflowed = true;
+                return Err(OutputError::FormatError(std::fmt::Error));
+            }
             p.glyphs.push(glyph);
         }
         Ok(())

@@ -1,5 +1,5 @@
-//! Spreadsheets (.xls, .xlsx) through calamine: every sheet's used range
-//! becomes a grid (merged regions copied into each slot they cover), and
+//! Spreadsheets (.xls, .xlsx) through calamine: every sheet's used cells
+//! become a grid (merged regions copied into each slot they cover), and
 //! each sheet is a page.
 
 use std::io::Cursor;
@@ -13,6 +13,13 @@ use crate::settings::Limits;
 use crate::text::normalize;
 
 /// Decodes a workbook.
+///
+/// A sheet's cells are read sparse, never through a range its dimension
+/// or its farthest cell would size: at most [`Limits::max_cells`] non-empty
+/// cells, laid out densely when their bounding box holds at most that many
+/// slots, else with the empty rows and columns between them left out (a
+/// cell addressed far away, `XFD1048576`, costs nothing), and refused as
+/// `too_large` when even that is over the limit.
 pub fn decode(bytes: &[u8], name: &str, limits: &Limits) -> Result<Decoded> {
     if bytes.starts_with(b"PK") {
         check_zip(bytes, limits)?;
@@ -29,45 +36,69 @@ pub fn decode(bytes: &[u8], name: &str, limits: &Limits) -> Result<Decoded> {
     let names = book.sheet_names().to_vec();
     for (index, sheet) in names.iter().enumerate() {
         let page = index as u32 + 1;
-        let range = match book.worksheet_range(sheet) {
-            Ok(r) => r,
+        let cells = match sheet_cells(&mut book, sheet, limits)? {
+            Ok(c) => c,
             Err(e) => {
                 warnings.push(format!("sheet {sheet}: {e}"));
                 continue;
             }
         };
         let merges = merged_regions(&mut book, sheet);
-        let (h, w) = range.get_size();
-        if h == 0 || w == 0 {
+        let Some(layout) = Layout::of(&cells, limits.max_cells) else {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "sheet {sheet}: its {} cells spread over more than {} rows × columns even \
+                     without the empty ones (raise --max-cells to read it)",
+                    cells.len(),
+                    limits.max_cells
+                ),
+            ));
+        };
+        if layout.is_empty() {
             continue;
         }
-        let (r0, c0) = range.start().unwrap_or((0, 0));
-        let mut rows: Vec<Vec<GridCell>> = (0..h)
-            .map(|r| {
-                (0..w)
-                    .map(|c| GridCell::new(cell_text(range.get((r, c)))))
-                    .collect()
-            })
-            .collect();
-        for (sr, sc, er, ec) in &merges {
-            let (sr, sc) = (*sr as usize, *sc as usize);
-            let (er, ec) = (*er as usize, *ec as usize);
-            let (r0, c0) = (r0 as usize, c0 as usize);
-            if sr < r0 || sc < c0 {
-                continue;
+        if layout.compressed {
+            warnings.push(format!(
+                "sheet {sheet}: its cells span {} rows × {} columns, over --max-cells; \
+                 the empty rows and columns between them were left out",
+                layout.span.0, layout.span.1
+            ));
+        }
+        let (h, w) = (layout.rows.len(), layout.cols.len());
+        let mut rows: Vec<Vec<GridCell>> = vec![vec![GridCell::new(""); w]; h];
+        for ((r, c), text) in cells {
+            if let Some(cell) = layout.slot(r, c).and_then(|(r, c)| rows[r].get_mut(c)) {
+                cell.text = text;
             }
-            let text = rows
-                .get(sr - r0)
-                .and_then(|r| r.get(sc - c0))
-                .map(|c| c.text.clone())
-                .unwrap_or_default();
-            for r in sr..=er {
-                for c in sc..=ec {
-                    if (r, c) == (sr, sc) {
-                        continue;
-                    }
-                    if let Some(cell) = rows.get_mut(r - r0).and_then(|row| row.get_mut(c - c0)) {
-                        *cell = GridCell {
+        }
+        // Each covered slot gets a copy: at most --max-cells copies a sheet.
+        let mut copies_left = limits.max_cells;
+        for &(sr, sc, er, ec) in &merges {
+            let Some((r0, c0)) = layout.slot(sr, sc) else {
+                continue;
+            };
+            let text = rows[r0][c0].text.clone();
+            let rows_in =
+                layout.rows.partition_point(|&r| r < sr)..layout.rows.partition_point(|&r| r <= er);
+            let cols_in =
+                layout.cols.partition_point(|&c| c < sc)..layout.cols.partition_point(|&c| c <= ec);
+            let covered = (rows_in.len() as u64).saturating_mul(cols_in.len() as u64);
+            if covered > copies_left {
+                return Err(Error::new(
+                    ErrorKind::TooLarge,
+                    format!(
+                        "sheet {sheet}: its merged cells cover more than {} slots \
+                         (raise --max-cells to read it)",
+                        limits.max_cells
+                    ),
+                ));
+            }
+            copies_left -= covered;
+            for gr in rows_in {
+                for gc in cols_in.clone() {
+                    if (gr, gc) != (r0, c0) {
+                        rows[gr][gc] = GridCell {
                             text: text.clone(),
                             origin: false,
                         };
@@ -114,6 +145,133 @@ pub fn decode(bytes: &[u8], name: &str, limits: &Limits) -> Result<Decoded> {
     })
 }
 
+/// A sheet's non-empty cells: absolute (row, column) and text.
+type Cells = Vec<((u32, u32), String)>;
+
+/// The non-empty cells of `sheet`: the outer error is the limit (the
+/// document stops), the inner one a sheet that cannot be read (a warning).
+fn sheet_cells<RS: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Sheets<RS>,
+    sheet: &str,
+    limits: &Limits,
+) -> Result<std::result::Result<Cells, String>> {
+    let too_many = || {
+        Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "sheet {sheet} has more than {} cells (raise --max-cells to read it)",
+                limits.max_cells
+            ),
+        )
+    };
+    let mut cells: Cells = Vec::new();
+    if let calamine::Sheets::Xlsx(x) = book {
+        // Streamed: nothing is sized by the declared dimension.
+        let mut reader = match x.worksheet_cells_reader(sheet) {
+            Ok(r) => r,
+            Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Ok(cells)),
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        loop {
+            match reader.next_cell() {
+                Ok(Some(cell)) => {
+                    let text = cell_text(Some(&Data::from(cell.get_value().clone())));
+                    if text.is_empty() {
+                        continue;
+                    }
+                    if cells.len() as u64 >= limits.max_cells {
+                        return Err(too_many());
+                    }
+                    cells.push((cell.get_position(), text));
+                }
+                Ok(None) => break,
+                Err(e) => return Ok(Err(e.to_string())),
+            }
+        }
+        return Ok(Ok(cells));
+    }
+    // .xls: calamine has built the sheet's range when it opened the book.
+    let range = match book.worksheet_range(sheet) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+    for (r, c, data) in range.used_cells() {
+        let text = cell_text(Some(data));
+        if text.is_empty() {
+            continue;
+        }
+        if cells.len() as u64 >= limits.max_cells {
+            return Err(too_many());
+        }
+        cells.push(((r0 + r as u32, c0 + c as u32), text));
+    }
+    Ok(Ok(cells))
+}
+
+/// Where a sheet's cells go in its grid: the rows and columns kept, in order.
+#[derive(Debug, PartialEq)]
+struct Layout {
+    rows: Vec<u32>,
+    cols: Vec<u32>,
+    /// Rows × columns of the cells' bounding box.
+    span: (u64, u64),
+    /// Empty rows or columns were left out.
+    compressed: bool,
+}
+
+impl Layout {
+    /// Every row and column of the cells' bounding box when it holds at
+    /// most `max` slots; else only the rows and columns that hold a cell,
+    /// if those are at most `max` slots; else `None`.
+    fn of(cells: &Cells, max: u64) -> Option<Layout> {
+        let Some(((r_min, c_min), (r_max, c_max))) = cells.iter().fold(None, |b, ((r, c), _)| {
+            let ((a, b0), (x, y)) = b.unwrap_or(((*r, *c), (*r, *c)));
+            Some(((a.min(*r), b0.min(*c)), (x.max(*r), y.max(*c))))
+        }) else {
+            return Some(Layout {
+                rows: Vec::new(),
+                cols: Vec::new(),
+                span: (0, 0),
+                compressed: false,
+            });
+        };
+        let span = (u64::from(r_max - r_min) + 1, u64::from(c_max - c_min) + 1);
+        if span.0.saturating_mul(span.1) <= max {
+            return Some(Layout {
+                rows: (r_min..=r_max).collect(),
+                cols: (c_min..=c_max).collect(),
+                span,
+                compressed: false,
+            });
+        }
+        let mut rows: Vec<u32> = cells.iter().map(|((r, _), _)| *r).collect();
+        let mut cols: Vec<u32> = cells.iter().map(|((_, c), _)| *c).collect();
+        rows.sort_unstable();
+        rows.dedup();
+        cols.sort_unstable();
+        cols.dedup();
+        ((rows.len() as u64).saturating_mul(cols.len() as u64) <= max).then_some(Layout {
+            rows,
+            cols,
+            span,
+            compressed: true,
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.rows.is_empty() || self.cols.is_empty()
+    }
+
+    /// The grid slot of an absolute position, if its row and column are kept.
+    fn slot(&self, row: u32, col: u32) -> Option<(usize, usize)> {
+        Some((
+            self.rows.binary_search(&row).ok()?,
+            self.cols.binary_search(&col).ok()?,
+        ))
+    }
+}
+
 /// Largest number of members an .xlsx may have.
 pub const MAX_ZIP_ENTRIES: u64 = 100_000;
 
@@ -127,22 +285,24 @@ pub fn check_zip(bytes: &[u8], limits: &Limits) -> Result<()> {
         // No readable central directory: calamine will say what is wrong.
         return Ok(());
     };
-    let too_large = |what: String| {
-        Err(Error::new(
-            ErrorKind::TooLarge,
-            format!("{what} (a zip bomb?); raise --max-decoded-bytes to read it"),
-        ))
-    };
     if dir.entries > MAX_ZIP_ENTRIES {
-        return too_large(format!(
-            "the workbook has {} members, over the limit of {MAX_ZIP_ENTRIES}",
-            dir.entries
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "the workbook has {} members, over the limit of {MAX_ZIP_ENTRIES} \
+                 (a zip bomb or a damaged file; no setting reads it)",
+                dir.entries
+            ),
         ));
     }
     if dir.total > limits.max_decoded_bytes {
-        return too_large(format!(
-            "the workbook uncompresses to {} bytes, over the limit of {}",
-            dir.total, limits.max_decoded_bytes
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "the workbook uncompresses to {} bytes, over the limit of {} \
+                 (a zip bomb?); raise --max-decoded-bytes to read it",
+                dir.total, limits.max_decoded_bytes
+            ),
         ));
     }
     Ok(())

@@ -19,8 +19,12 @@ use lopdf::{Dictionary, Document, Object, ObjectId};
 use crate::error::{Error, ErrorKind, Result};
 use crate::settings::Limits;
 
-/// Checks `doc` against the object and decoded-size limits.
-pub fn check(doc: &Document, limits: &Limits) -> Result<()> {
+/// The decoded size of each stream, as [`check`] measured it.
+pub type StreamSizes = std::collections::HashMap<ObjectId, u64>;
+
+/// Checks `doc` against the object and decoded-size limits; returns the
+/// decoded size of every stream.
+pub fn check(doc: &Document, limits: &Limits) -> Result<StreamSizes> {
     let objects = doc.objects.len() as u64;
     if objects > limits.max_objects {
         return Err(Error::new(
@@ -32,7 +36,8 @@ pub fn check(doc: &Document, limits: &Limits) -> Result<()> {
         ));
     }
     let mut total: u64 = 0;
-    for object in doc.objects.values() {
+    let mut sizes = StreamSizes::new();
+    for (id, object) in &doc.objects {
         let Object::Stream(stream) = object else {
             continue;
         };
@@ -48,6 +53,7 @@ pub fn check(doc: &Document, limits: &Limits) -> Result<()> {
             stream.content.len() as u64
         };
         total = total.saturating_add(size);
+        sizes.insert(*id, size);
         if total > limits.max_decoded_bytes {
             return Err(Error::new(
                 ErrorKind::TooLarge,
@@ -59,7 +65,91 @@ pub fn check(doc: &Document, limits: &Limits) -> Result<()> {
             ));
         }
     }
-    Ok(())
+    Ok(sizes)
+}
+
+/// The decoded size of a page's content streams (0 for streams [`check`]
+/// did not measure).
+pub fn page_content_size(doc: &Document, page: ObjectId, sizes: &StreamSizes) -> u64 {
+    doc.get_page_contents(page)
+        .iter()
+        .map(|id| sizes.get(id).copied().unwrap_or(0))
+        .fold(0u64, u64::saturating_add)
+}
+
+/// Counts the operators of a content stream, stopping past `max`: a linear
+/// scan for keywords outside strings, names, comments and inline image
+/// data, that allocates nothing. Cheaper by far than parsing, which holds
+/// every operation with its operands in memory at once.
+pub fn count_operators(content: &[u8], max: u64) -> u64 {
+    let mut count = 0u64;
+    let mut i = 0usize;
+    let n = content.len();
+    let delimiter = |b: u8| b"()<>[]{}/%".contains(&b) || b.is_ascii_whitespace() || b == 0;
+    while i < n && count <= max {
+        let b = content[i];
+        match b {
+            b'%' => {
+                while i < n && content[i] != b'\n' && content[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'(' => {
+                // A literal string: balanced parentheses, backslash escapes.
+                let mut depth = 0usize;
+                while i < n {
+                    match content[i] {
+                        b'\\' => i += 1,
+                        b'(' => depth += 1,
+                        b')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'<' if content.get(i + 1) != Some(&b'<') => {
+                while i < n && content[i] != b'>' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'/' => {
+                i += 1;
+                while i < n && !delimiter(content[i]) {
+                    i += 1;
+                }
+            }
+            _ if b.is_ascii_alphabetic() || b == b'\'' || b == b'"' || b == b'*' => {
+                let start = i;
+                while i < n && !delimiter(content[i]) {
+                    i += 1;
+                }
+                let word = &content[start..i];
+                if !matches!(word, b"true" | b"false" | b"null") {
+                    count += 1;
+                }
+                if word == b"ID" {
+                    // Inline image data, up to "EI" between white space.
+                    i += 1;
+                    while i + 2 < n
+                        && !(content[i].is_ascii_whitespace()
+                            && &content[i + 1..i + 3] == b"EI"
+                            && content.get(i + 3).is_none_or(|c| delimiter(*c)))
+                    {
+                        i += 1;
+                    }
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    count
 }
 
 /// Inflates zlib `data` into a counter, stopping once more than `budget`
@@ -180,6 +270,19 @@ fn children(doc: &Document, id: ObjectId, fallback: &[ObjectId]) -> Vec<ObjectId
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operators_are_counted_outside_strings_and_images() {
+        let content = b"q 1 0 0 1 0 0 cm BT /F1 12 Tf (a (nested) Tj \\) string) Tj ET \
+            % a comment Tj Tj\n <414243> Tj [(x) 2 (y)] TJ BI /W 1 /H 1 ID \x00Tj Tj\x01 EI Q";
+        // q cm BT Tf Tj ET Tj TJ BI ID EI Q
+        assert_eq!(count_operators(content, 100), 12);
+        assert_eq!(count_operators(b"true false null", 100), 0);
+        let flood = b"q Q ".repeat(1000);
+        assert_eq!(count_operators(&flood, 10_000), 2000);
+        // Stops soon after the limit.
+        assert_eq!(count_operators(&flood, 10), 11);
+    }
 
     #[test]
     fn inflation_stops_at_the_budget() {

@@ -3,7 +3,7 @@
 //! into one glyph per character); it reports no ruling lines, so tables come
 //! out of the alignment grid in [`layout`](crate::layout).
 //!
-//! The executable is [`PdfOptions::pdftotext`](crate::settings::PdfOptions):
+//! The executable is [`DecodeOptions::pdftotext`](crate::settings::DecodeOptions):
 //! `pdftotext` on the `PATH` by default, another path, or none (the fallback
 //! disabled).
 
@@ -12,6 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use crate::decode::child;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Glyph, Page};
 use crate::settings::Limits;
@@ -81,9 +82,27 @@ fn run(exe: &std::path::Path, path: &std::path::Path, limits: &Limits) -> Result
                 ),
             )
         })?;
-    let (status, out) = match super::child::finish(child, None, Instant::now(), limits.timeout) {
-        Ok(done) => done,
-        Err(super::child::Stopped::Timeout) => {
+    let run = child::Run {
+        input: None,
+        hold_stdin: false,
+        start: Instant::now(),
+        timeout: limits.timeout,
+        // Its XHTML is a few hundred bytes per word: bounded like a decode.
+        max_output: limits.max_decoded_bytes,
+        group: false,
+    };
+    let (status, out) = match child::finish(child, run) {
+        Ok(done) => (done.status, done.stdout),
+        Err(child::Stopped::Overflow) => {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "pdftotext printed more than {} bytes (raise --max-decoded-bytes to read it)",
+                    limits.max_decoded_bytes
+                ),
+            ))
+        }
+        Err(child::Stopped::Timeout) => {
             return Err(Error::new(
                 ErrorKind::Timeout,
                 format!(
@@ -92,7 +111,7 @@ fn run(exe: &std::path::Path, path: &std::path::Path, limits: &Limits) -> Result
                 ),
             ))
         }
-        Err(super::child::Stopped::Wait(e)) => {
+        Err(child::Stopped::Wait(e)) => {
             return Err(Error::new(
                 ErrorKind::DecoderFailed,
                 format!("waiting for pdftotext failed: {e}"),
