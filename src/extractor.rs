@@ -87,24 +87,28 @@ impl Extractor {
     }
 
     /// Reads the file at `path` and extracts it as the document `name`.
+    ///
+    /// Only a regular file (or a link to one) is opened: a FIFO would block
+    /// the batch, a device never end; they, a directory, a dangling link
+    /// and a missing path are `io` records. A file that grows while read
+    /// is cut at the size limit, not read on.
     fn read_and_extract(&self, path: &Path, name: &str, charset: Option<&str>) -> Record {
-        if let Ok(m) = std::fs::metadata(path) {
-            if m.len() > self.limits.max_bytes {
-                return too_large(name, m.len(), &self.limits);
-            }
-        }
-        match std::fs::read(path) {
+        let mut record = match self.read_file(path, name) {
             Ok(bytes) => self.extract_bytes(&bytes, name, charset),
-            Err(e) => failed(
-                name,
-                &[],
-                0,
-                Error::new(
-                    ErrorKind::Io,
-                    format!("cannot read {}: {e}", path.display()),
-                ),
-            ),
-        }
+            Err(record) => *record,
+        };
+        record.source.path_hex = raw_path_hex(path);
+        record
+    }
+
+    fn read_file(&self, path: &Path, name: &str) -> std::result::Result<Vec<u8>, Box<Record>> {
+        read_input(path, self.limits.max_bytes).map_err(|(e, len)| {
+            Box::new(if e.kind == ErrorKind::TooLarge {
+                too_large(name, len, &self.limits)
+            } else {
+                failed(name, &[], 0, e)
+            })
+        })
     }
 
     /// Extracts one document held in memory. `name` is its path or URL;
@@ -166,6 +170,7 @@ impl Extractor {
         let mut record = Record {
             source: Source {
                 path: name.to_string(),
+                path_hex: None,
                 sha256: sha256_hex(bytes),
                 bytes: bytes.len() as u64,
                 format: Some(decoded.format),
@@ -196,6 +201,12 @@ impl Extractor {
                 Some(self.extract_bytes(bytes, &document.name, document.charset.as_deref()))
             }
             Content::Skip => None,
+            Content::Unreadable(message) => Some(failed(
+                &document.name,
+                &[],
+                0,
+                Error::new(ErrorKind::Io, message.clone()),
+            )),
         }
     }
 }
@@ -241,6 +252,9 @@ pub enum Content {
     Bytes(Vec<u8>),
     /// Nothing to extract (already stored): the sink gets no record.
     Skip,
+    /// Could not even be listed (a directory that cannot be read): an `io`
+    /// record with this message.
+    Unreadable(String),
 }
 
 /// What a batch did.
@@ -373,6 +387,93 @@ impl<'a> Batch<'a> {
 }
 
 /// The record of a document over `limits.max_bytes` (not read, not hashed).
+/// Reads an input file: only a regular file (or a link to one), at most
+/// `max_bytes` (a file that grows while read is cut there, not read on).
+/// A FIFO, a device, a socket or a directory is refused without being
+/// opened; a dangling link is named as one. The error comes with the size
+/// seen (for `too_large`).
+pub fn read_input(path: &Path, max_bytes: u64) -> std::result::Result<Vec<u8>, (Error, u64)> {
+    use std::io::Read as _;
+    let io = |message: String| (Error::new(ErrorKind::Io, message), 0);
+    let shown = path.display();
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            let dangling =
+                std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            return Err(io(if dangling {
+                format!("{shown} is a symbolic link to a file that does not exist ({e})")
+            } else {
+                format!("cannot read {shown}: {e}")
+            }));
+        }
+    };
+    if !meta.is_file() {
+        return Err(io(format!(
+            "{shown} is {}, not a regular file: not opened",
+            file_kind(&meta.file_type())
+        )));
+    }
+    let too_large = |len: u64| {
+        (
+            Error::new(
+                ErrorKind::TooLarge,
+                format!("the file has {len} bytes, over the limit of {max_bytes}"),
+            ),
+            len,
+        )
+    };
+    if meta.len() > max_bytes {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(path)
+        .and_then(|f| f.take(max_bytes.saturating_add(1)).read_to_end(&mut bytes));
+    match read {
+        Ok(_) if bytes.len() as u64 > max_bytes => Err(too_large(bytes.len() as u64)),
+        Ok(_) => Ok(bytes),
+        Err(e) => Err(io(format!("cannot read {shown}: {e}"))),
+    }
+}
+
+/// What a file that is not a regular file is, in words.
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
+/// The bytes of a path that is not UTF-8, in hex.
+fn raw_path_hex(path: &Path) -> Option<String> {
+    if path.to_str().is_some() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Some(hex::encode(path.as_os_str().as_bytes()))
+    }
+    #[cfg(not(unix))]
+    {
+        Some(hex::encode(path.as_os_str().to_string_lossy().as_bytes()))
+    }
+}
+
 fn too_large(name: &str, len: u64, limits: &Limits) -> Record {
     failed(
         name,
@@ -381,7 +482,7 @@ fn too_large(name: &str, len: u64, limits: &Limits) -> Record {
         Error::new(
             ErrorKind::TooLarge,
             format!(
-                "the file has {len} bytes, over the limit of {}",
+                "the file has {len} bytes, over the limit of {} (raise --max-bytes to read it)",
                 limits.max_bytes
             ),
         ),
@@ -392,6 +493,7 @@ fn failed(name: &str, bytes: &[u8], len: u64, e: Error) -> Record {
     Record {
         source: Source {
             path: name.to_string(),
+            path_hex: None,
             sha256: if bytes.is_empty() && len > 0 {
                 String::new()
             } else {

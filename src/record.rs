@@ -141,6 +141,10 @@ pub struct PageRead {
 pub struct Source {
     /// The path (or URL) as given.
     pub path: String,
+    /// The path's bytes in hex, when they are not UTF-8 (`path` then shows
+    /// U+FFFD in their place): what maps the record back to its file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_hex: Option<String>,
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,
     /// Size in bytes.

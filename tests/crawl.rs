@@ -399,7 +399,14 @@ async fn crawls_politely_stores_once_and_reruns_incrementally() {
         reason("/files/huge.pdf")
     );
     assert!(reason("/files/away.pdf").starts_with("redirect_off_site"));
-    assert_eq!(run.events.len(), DOCUMENTS.len() + 4, "{:#?}", run.events);
+    // What was not read is reported with the reason.
+    assert_eq!(ev["/private/secret.pdf"]["event"], "skipped");
+    assert!(
+        reason("/private/secret.pdf").starts_with("robots.txt disallows"),
+        "{}",
+        reason("/private/secret.pdf")
+    );
+    assert_eq!(run.events.len(), DOCUMENTS.len() + 5, "{:#?}", run.events);
     // One file for the document served under two URLs; sniffed extensions.
     assert_eq!(
         ev["/files/budget2023.pdf"]["path"],
@@ -874,8 +881,19 @@ skip_url = ['/files/(slow|huge|loop|away)']
     for w in fx.hits().windows(2) {
         assert!(w[1].at - w[0].at >= Duration::from_millis(150));
     }
-    assert_eq!(run.events.len(), 1);
-    assert_eq!(run.events[0]["event"], "new");
+    let read: Vec<&Value> = run
+        .events
+        .iter()
+        .filter(|e| e["event"] != "skipped")
+        .collect();
+    assert_eq!(read.len(), 1, "{:#?}", run.events);
+    assert_eq!(read[0]["event"], "new");
+    // Whatever was not read says why.
+    assert!(run
+        .events
+        .iter()
+        .filter(|e| e["event"] == "skipped")
+        .all(|e| e["reason"].as_str().is_some_and(|r| !r.is_empty())));
 }
 
 // Shared crawls (`--shared --db`): workers share one frontier, one politeness

@@ -10,6 +10,8 @@ use anyhow::{Context, Result};
 
 use gongkai::store::{queue, shown, Store};
 
+use super::extract::Input;
+
 /// Arguments of `gongkai enqueue`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -34,7 +36,7 @@ const BATCH_BYTES: usize = 64 << 20;
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let files = super::extract::inputs(&args.paths)?;
+    let files = super::extract::inputs(&args.paths);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -52,15 +54,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
         // BATCH_BYTES (or one document, when it is larger).
         let mut docs: Vec<(String, Vec<u8>)> = Vec::new();
         let mut held = 0usize;
-        for (i, f) in files.iter().enumerate() {
+        for (i, input) in files.iter().enumerate() {
+            let (f, read) = match input {
+                Input::File(f) => (
+                    f,
+                    gongkai::extractor::read_input(f, args.max_bytes).map_err(|(e, _)| {
+                        if e.kind == gongkai::error::ErrorKind::TooLarge {
+                            format!("{e}, over --max-bytes")
+                        } else {
+                            e.to_string()
+                        }
+                    }),
+                ),
+                Input::Unlisted(p, why) => (p, Err(why.clone())),
+            };
             let path = std::path::absolute(f).unwrap_or_else(|_| f.clone());
             let shown = path.to_string_lossy().into_owned();
-            let read = match std::fs::metadata(&path) {
-                Ok(m) if m.len() > args.max_bytes => {
-                    Err(format!("{} bytes, over --max-bytes", m.len()))
-                }
-                _ => std::fs::read(&path).map_err(|e| e.to_string()),
-            };
             match read {
                 Ok(bytes) => {
                     held += bytes.len();

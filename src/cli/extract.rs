@@ -65,32 +65,72 @@ pub struct Args {
 
 const EXTENSIONS: &[&str] = &["pdf", "html", "htm", "xls", "xlsx", "txt"];
 
-/// Expands the arguments into a sorted list of files.
-pub(crate) fn inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut found: Vec<PathBuf> = walkdir::WalkDir::new(p)
-                .follow_links(false)
-                .into_iter()
-                .filter_map(|e| e.ok())
-                .filter(|e| e.file_type().is_file())
-                .map(|e| e.into_path())
-                .filter(|f| {
-                    f.extension()
-                        .and_then(|x| x.to_str())
-                        .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
-                })
-                .collect();
-            found.sort();
-            files.extend(found);
-        } else if p.exists() {
-            files.push(p.clone());
-        } else {
-            anyhow::bail!("{}: no such file or directory", p.display());
+/// One input: a file to read (which may still turn out missing, a FIFO or
+/// a dangling link: the extractor says so in its record), or a path that
+/// could not be listed.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Input {
+    File(PathBuf),
+    Unlisted(PathBuf, String),
+}
+
+impl Input {
+    /// The document it is for a batch.
+    fn document(&self) -> Document {
+        match self {
+            Input::File(f) => Document::path(f),
+            Input::Unlisted(p, why) => Document {
+                name: p.display().to_string(),
+                content: gongkai::extractor::Content::Unreadable(why.clone()),
+                charset: None,
+            },
         }
     }
-    Ok(files)
+}
+
+/// Expands the arguments into the inputs, one record each: a file named on
+/// the command line as it is (missing or not), the files of a directory
+/// with a document extension (regular files, links and special files alike:
+/// each gets its record), sorted, and whatever part of a directory could
+/// not be listed.
+pub(crate) fn inputs(paths: &[PathBuf]) -> Vec<Input> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            out.push(Input::File(p.clone()));
+            continue;
+        }
+        let mut found = Vec::new();
+        for entry in walkdir::WalkDir::new(p).follow_links(false) {
+            match entry {
+                Ok(e) if e.file_type().is_dir() => {}
+                Ok(e) => {
+                    let known = e
+                        .path()
+                        .extension()
+                        .and_then(|x| x.to_str())
+                        .is_some_and(|x| EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()));
+                    if known {
+                        found.push(Input::File(e.into_path()));
+                    }
+                }
+                Err(e) => {
+                    let at = e.path().map(Path::to_path_buf).unwrap_or_else(|| p.clone());
+                    let why = format!("cannot list {}: {e}", at.display());
+                    found.push(Input::Unlisted(at, why));
+                }
+            }
+        }
+        found.sort_by(|a, b| input_path(a).cmp(input_path(b)));
+        out.extend(found);
+    }
+    out
+}
+
+fn input_path(i: &Input) -> &Path {
+    match i {
+        Input::File(p) | Input::Unlisted(p, _) => p,
+    }
 }
 
 /// Runs the command.
@@ -145,9 +185,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
         };
         work_queue(&args, store, &runtime, &batch, &mut sink)?;
     } else {
-        let files = inputs(&args.paths)?;
+        let files = inputs(&args.paths);
         if let (Some(page), Some(dir)) = (args.debug_page, &args.debug_dir) {
-            debug_pages(&extractor, &files, page, dir)?;
+            let paths: Vec<PathBuf> = files
+                .iter()
+                .filter_map(|i| match i {
+                    Input::File(f) => Some(f.clone()),
+                    Input::Unlisted(..) => None,
+                })
+                .collect();
+            debug_pages(&extractor, &paths, page, dir)?;
         }
         let bar = progress(files.len() as u64);
         // With only a store to fill, documents it already holds from this
@@ -162,7 +209,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             else {
                 return false;
             };
-            let Ok(bytes) = std::fs::read(path) else {
+            let Ok(bytes) = gongkai::extractor::read_input(path, extractor.limits().max_bytes) else {
                 return false;
             };
             runtime
@@ -174,7 +221,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 ))
                 .unwrap_or(false)
         };
-        let documents = files.iter().map(|f| ((), Document::path(f)));
+        let documents = files.iter().map(|f| ((), f.document()));
         batch.run(documents, current, |(), record| {
             bar.inc(1);
             match record {
@@ -212,7 +259,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 fn debug_pages(extractor: &Extractor, files: &[PathBuf], page: u32, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     for f in files {
-        let Ok(bytes) = std::fs::read(f) else {
+        let Ok(bytes) = gongkai::extractor::read_input(f, extractor.limits().max_bytes) else {
             continue;
         };
         if gongkai::decode::sniff(&bytes, &f.display().to_string())

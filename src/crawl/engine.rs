@@ -47,6 +47,9 @@ pub struct Summary {
     pub failed: u64,
     /// URLs skipped because robots.txt disallows them.
     pub disallowed: u64,
+    /// URLs skipped (robots.txt, not HTML and not a document, too large),
+    /// each with a `skipped` event.
+    pub skipped: u64,
     /// Links dropped because they leave the allowed hosts.
     pub off_site: u64,
     /// Retries scheduled.
@@ -420,6 +423,10 @@ impl<S: CrawlState> Engine<S> {
                 self.summary.failed += 1;
                 tracing::warn!("{}: {}", ev.url, ev.reason.as_deref().unwrap_or("failed"));
             }
+            EventKind::Skipped => {
+                self.summary.skipped += 1;
+                tracing::info!("{}: skipped: {}", ev.url, ev.reason.as_deref().unwrap_or(""));
+            }
         }
         if let Ok(line) = serde_json::to_string(ev) {
             let _ = writeln!(out, "{line}").and_then(|_| out.flush());
@@ -446,9 +453,25 @@ impl<S: CrawlState> Engine<S> {
         Ok(())
     }
 
-    /// An item is done without a document or an event (skipped).
-    async fn skip(&mut self, item: &Item, log: &FetchLog) -> Result<(), StoreError> {
-        self.state.done(item, None, log).await
+    /// An item is done without a document: skipped, with an event saying why.
+    async fn skip(
+        &mut self,
+        item: &Item,
+        reason: String,
+        log: &mut FetchLog,
+        out: &mut dyn Write,
+    ) -> Result<(), StoreError> {
+        log.outcome = format!("skipped: {reason}");
+        let ev = Event {
+            event: EventKind::Skipped,
+            url: item.url.to_string(),
+            sha256: None,
+            path: None,
+            reason: Some(reason),
+        };
+        self.state.done(item, Some(&ev), log).await?;
+        self.emit(&ev, out);
+        Ok(())
     }
 
     async fn handle(
@@ -524,8 +547,13 @@ impl<S: CrawlState> Engine<S> {
             Outcome::Disallowed(url) => {
                 self.summary.disallowed += 1;
                 tracing::info!("{url}: disallowed by robots.txt, not requested");
-                log.outcome = format!("skipped: robots.txt disallows {url}");
-                self.skip(&item, &log).await
+                self.skip(
+                    &item,
+                    format!("robots.txt disallows {url}"),
+                    &mut log,
+                    out,
+                )
+                .await
             }
             Outcome::RobotsUnavailable { until, give_up } => {
                 if give_up {
@@ -573,14 +601,22 @@ impl<S: CrawlState> Engine<S> {
                 .is_some_and(|c| c.contains("html"));
         if !is_html || body.bytes > settings::DOWNLOAD_MAX_HTML_BYTES {
             let _ = std::fs::remove_file(&body.tmp);
+            let ct = body.content_type.as_deref().unwrap_or("unknown");
             if item.hint == Hint::Document {
-                let ct = body.content_type.as_deref().unwrap_or("unknown");
                 return self
                     .fail(item, format!("not_a_document: content is {ct}"), log, out)
                     .await;
             }
-            log.outcome = "skipped: not HTML and not a document".into();
-            return self.skip(item, log).await;
+            let reason = if is_html {
+                format!(
+                    "an HTML page of {} bytes, over the {} read for links",
+                    body.bytes,
+                    settings::DOWNLOAD_MAX_HTML_BYTES
+                )
+            } else {
+                format!("not HTML and not a document (content is {ct})")
+            };
+            return self.skip(item, reason, log, out).await;
         }
         let bytes = match std::fs::read(&body.tmp) {
             Ok(b) => b,

@@ -54,6 +54,9 @@ pub enum EventKind {
     Unchanged,
     /// The URL could not be fetched or is not a document.
     Failed,
+    /// The URL was not read, and `reason` says why (robots.txt, not HTML
+    /// and not a document, an HTML page too large to read for links).
+    Skipped,
 }
 
 impl EventKind {
@@ -64,6 +67,7 @@ impl EventKind {
             EventKind::Changed => "changed",
             EventKind::Unchanged => "unchanged",
             EventKind::Failed => "failed",
+            EventKind::Skipped => "skipped",
         }
     }
 }

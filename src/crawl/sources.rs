@@ -89,8 +89,13 @@ pub struct Source {
     pub name: String,
     /// Normalized start URLs.
     pub start: Vec<Url>,
-    /// Hosts its links may go to (lowercase, without port).
+    /// Hosts its links may go to (lowercase, without port): what
+    /// politeness is kept per.
     pub hosts: BTreeSet<String>,
+    /// Origins its links may go to: host and port (`None`, the scheme's
+    /// default). http and https count as one at their default ports (portals
+    /// link both ways); another port of the same host is another site.
+    pub origins: BTreeSet<(String, Option<u16>)>,
     /// Link rules.
     pub rules: Rules,
     /// Depth limit.
@@ -100,12 +105,13 @@ pub struct Source {
 }
 
 impl Source {
-    /// Whether `url` stays within this source's hosts.
+    /// Whether `url` stays within this source's origins.
     pub fn in_scope(&self, url: &Url) -> bool {
         matches!(url.scheme(), "http" | "https")
-            && url
-                .host_str()
-                .is_some_and(|h| self.hosts.contains(&h.to_ascii_lowercase()))
+            && url.host_str().is_some_and(|h| {
+                self.origins
+                    .contains(&(h.to_ascii_lowercase(), url.port()))
+            })
     }
 }
 
@@ -150,13 +156,24 @@ pub fn compile(spec: &SourceSpec, default_depth: u32) -> Result<Source, String> 
     }
     let mut start = Vec::new();
     let mut hosts = BTreeSet::new();
+    let mut origins = BTreeSet::new();
     for s in &spec.start {
         let u = normalize(None, s).ok_or_else(|| format!("{s:?} is not an http(s) URL"))?;
-        hosts.insert(u.host_str().unwrap_or("").to_ascii_lowercase());
+        let host = u.host_str().unwrap_or("").to_ascii_lowercase();
+        origins.insert((host.clone(), u.port()));
+        hosts.insert(host);
         start.push(u);
     }
     for h in &spec.allow_hosts {
-        hosts.insert(h.trim().to_ascii_lowercase());
+        // HOST or HOST:PORT.
+        let h = h.trim().to_ascii_lowercase();
+        let u = Url::parse(&format!("http://{h}/"))
+            .ok()
+            .filter(|u| u.host_str().is_some())
+            .ok_or_else(|| format!("allow_hosts: {h:?} is not a host or host:port"))?;
+        let host = u.host_str().unwrap_or("").to_string();
+        origins.insert((host.clone(), u.port()));
+        hosts.insert(host);
     }
     let doc_ext = format!(r"(?i)\.({})$", settings::DOCUMENT_EXTENSIONS.join("|"));
     let doc_text = format!(r"(?i)\.({})\s*$", settings::DOCUMENT_EXTENSIONS.join("|"));
@@ -193,6 +210,7 @@ pub fn compile(spec: &SourceSpec, default_depth: u32) -> Result<Source, String> 
             .unwrap_or_else(|| start[0].host_str().unwrap_or("").to_string()),
         start,
         hosts,
+        origins,
         rules,
         max_depth: spec.max_depth.unwrap_or(default_depth),
         delay,
@@ -239,12 +257,24 @@ mod tests {
     fn scope_is_start_hosts_plus_allowed() {
         let spec = SourceSpec {
             start: vec!["http://WWW.a.gov.cn/x".into()],
-            allow_hosts: vec!["files.a.gov.cn".into()],
+            allow_hosts: vec!["files.a.gov.cn".into(), "FILES.a.gov.cn:8443".into()],
             ..Default::default()
         };
         let s = compile(&spec, 4).unwrap();
-        assert!(s.in_scope(&Url::parse("https://www.a.gov.cn:8080/y").unwrap()));
+        assert!(s.in_scope(&Url::parse("https://www.a.gov.cn/y").unwrap()));
+        assert!(s.in_scope(&Url::parse("http://www.a.gov.cn:80/y").unwrap()));
+        // Another port of the same host is another origin.
+        assert!(!s.in_scope(&Url::parse("https://www.a.gov.cn:8080/y").unwrap()));
+        assert!(!s.in_scope(&Url::parse("http://127.0.0.1:9/").unwrap()));
         assert!(s.in_scope(&Url::parse("http://files.a.gov.cn/y.pdf").unwrap()));
+        assert!(s.in_scope(&Url::parse("https://files.a.gov.cn:8443/y.pdf").unwrap()));
+        assert!(!s.in_scope(&Url::parse("http://files.a.gov.cn:8080/y.pdf").unwrap()));
         assert!(!s.in_scope(&Url::parse("http://example.invalid/").unwrap()));
+        let bad = SourceSpec {
+            start: vec!["http://x.cn/".into()],
+            allow_hosts: vec!["a b".into()],
+            ..Default::default()
+        };
+        assert!(compile(&bad, 4).is_err());
     }
 }

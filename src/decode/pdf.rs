@@ -189,7 +189,15 @@ fn finish(
                 if fq.chars > 0 && (!fq.is_garbled() || quality.chars == 0) {
                     warnings.push(format!("{why}; text read by pdftotext"));
                     warnings.append(&mut w);
-                    warnings.extend(lost_pages(declared, fallback_pages.len()));
+                    // pdftotext pads a broken tree with empty pages: a
+                    // page counts as reached when lopdf reached it or
+                    // pdftotext found text on it.
+                    let reached = fallback_pages
+                        .iter()
+                        .filter(|p| !p.glyphs.is_empty())
+                        .count()
+                        .max(pages.len());
+                    warnings.extend(lost_pages(declared, reached));
                     return Ok(assemble(pdftotext::ENGINE, fallback_pages, warnings));
                 }
             }

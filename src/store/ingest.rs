@@ -112,15 +112,18 @@ fn cell_flags(flags: &[Flag], table: &Table, row: &Row, key: &str) -> i64 {
 /// The stored document with hash `sha256`, if any: its id, and the outcome
 /// of ingesting it again when that would change nothing (stored by this
 /// gongkai and pattern set, or by a newer gongkai).
-async fn stored(
-    store: &Store,
+async fn stored<'c, E>(
+    db: E,
     sha256: &str,
     patterns_hash: &str,
-) -> Result<Option<(i64, Option<Outcome>)>> {
+) -> Result<Option<(i64, Option<Outcome>)>>
+where
+    E: sqlx::Executor<'c, Database = Any>,
+{
     let Some(row) =
         sqlx::query("SELECT id, tool_version, patterns_hash FROM documents WHERE sha256 = $1")
             .bind(sha256.to_string())
-            .fetch_optional(store.pool())
+            .fetch_optional(db)
             .await?
     else {
         return Ok(None);
@@ -147,7 +150,7 @@ pub async fn is_current(
     patterns_hash: &str,
     source: &str,
 ) -> Result<bool> {
-    match stored(store, sha256, patterns_hash).await? {
+    match stored(store.pool(), sha256, patterns_hash).await? {
         Some((id, Some(_))) => {
             add_source(store.pool(), id, source).await?;
             Ok(true)
@@ -187,17 +190,26 @@ pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Resu
         )));
     }
     let backend = store.backend();
-    let pool = store.pool();
-    let before = stored(store, sha, patterns_hash).await?;
-    if let Some((id, Some(outcome))) = before {
-        add_source(pool, id, &record.source.path).await?;
-        return Ok(outcome);
-    }
-
     let json = serde_json::to_string(record)
         .map_err(|e| StoreError::Other(format!("{}: {e}", record.source.path)))?;
     let doc = &record.document;
+    // What the store holds is read inside the write transaction, which two
+    // writers of one document never hold at once (SQLite's write lock; a
+    // lock on the hash in PostgreSQL): concurrent runs count each new
+    // document once, and the second keeps what the first stored.
     let mut tx = store.begin().await?;
+    if backend == super::Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(sha.to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let before = stored(&mut *tx, sha, patterns_hash).await?;
+    if let Some((id, Some(outcome))) = before {
+        add_source(&mut *tx, id, &record.source.path).await?;
+        tx.commit().await?;
+        return Ok(outcome);
+    }
     let id: i64 = sqlx::query(
         "INSERT INTO documents (sha256, source, bytes, format, engine, pages, unit, region, year, kind,
              scope, title, error_kind, error_message, tool_version, patterns_hash, extracted_at, record,
