@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Seeds fuzz/corpus/<target>/ from the bundled samples and patterns.
+# Seeds fuzz/corpus/<target>/ from the bundled samples and patterns, and from
+# the shared corpus beside the project when it is there (its HTML pages and
+# workbooks; its PDFs only when small, so that libFuzzer's input size stays
+# useful).
 set -euo pipefail
 cd "$(dirname "$0")"
-mkdir -p corpus/pdf corpus/html corpus/text corpus/patterns
+mkdir -p corpus/pdf corpus/html corpus/text corpus/patterns corpus/sheet
 cp ../samples/*.pdf corpus/pdf/
 cp ../tests/data/crashers/* corpus/pdf/ 2>/dev/null || true
 rm -f corpus/pdf/README.md
@@ -10,6 +13,22 @@ cp ../samples/*.html corpus/html/
 printf '<html><body><table><tr><td rowspan="2">a</td><td colspan="3">b</td></tr></table></body></html>' > corpus/html/tiny.html
 cp ../samples/*.txt corpus/text/
 head -c 4000 ../samples/seed_changzhi_2022_final.txt > corpus/text/head.txt
+# The sheet target reads its input as a workbook and as a sheet's XML.
+cat > corpus/sheet/sheet.xml <<'XML'
+<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:B4"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>2023年部门收支预算总表</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>单位：元</t></is></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>项目</t></is></c><c r="B3" t="inlineStr"><is><t>预算数</t></is></c></row><row r="4"><c r="A4" t="inlineStr"><is><t>一般公共预算拨款收入</t></is></c><c r="B4"><v>1000.5</v></c></row></sheetData><mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells></worksheet>
+XML
+shared=../../shared/corpus/raw
+if [ -d "$shared" ]; then
+  i=0
+  while IFS= read -r -d '' f; do
+    case "$f" in
+      *.html|*.htm) cp "$f" "corpus/html/corpus_$i.html" ;;
+      *.xls|*.xlsx) cp "$f" "corpus/sheet/corpus_$i.${f##*.}" ;;
+      *.pdf) [ "$(stat -c %s "$f")" -le 1048576 ] && cp "$f" "corpus/pdf/corpus_$i.pdf" ;;
+    esac
+    i=$((i + 1))
+  done < <(find "$shared" -type f \( -name '*.html' -o -name '*.htm' -o -name '*.xls' -o -name '*.xlsx' -o -name '*.pdf' \) -print0)
+fi
 # The first byte picks which bundled file the input replaces (in bundle order: sorted paths).
 i=0
 for f in $(cd ../patterns && find . -name '*.toml' | sed 's|^\./||' | sort); do

@@ -49,7 +49,7 @@ trap 'rm -f "$list" "$mem"' EXIT
 xargs -0 /usr/bin/time -f '%M' -o "$mem" "$bin" extract -o /dev/null < "$list" 2>/dev/null &
 sum=0
 while kill -0 $! 2>/dev/null; do
-  # The xargs shell's child gongkai and its __pdf-worker children.
+  # The xargs shell's child gongkai and its __decode-worker children.
   s=$(ps -e -o pid=,ppid=,rss=,comm= | awk -v root=$! '
     {pp[$1] = $2; rss[$1] = $3}
     END {for (p in pp) {q = p; while (q in pp && q != root && q > 1) q = pp[q]; if (q == root) t += rss[p]} print t + 0}')

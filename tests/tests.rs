@@ -13,6 +13,7 @@ mod crawl_security;
 mod extract;
 mod final_accounts;
 mod golden;
+mod isolation;
 mod layers;
 mod narrative;
 mod patterns;

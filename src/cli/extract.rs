@@ -209,7 +209,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             else {
                 return false;
             };
-            let Ok(bytes) = gongkai::extractor::read_input(path, extractor.limits().max_bytes) else {
+            let Ok(bytes) = gongkai::extractor::read_input(path, extractor.limits().max_bytes)
+            else {
                 return false;
             };
             runtime

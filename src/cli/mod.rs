@@ -49,9 +49,15 @@ pub const EXIT_SOME_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some(gongkai::decode::isolate::WORKER_ARG) {
-        return gongkai::decode::isolate::serve(&args[1..]);
+    // Arguments need not be UTF-8 (file names): only the worker's are read here.
+    if std::env::args_os().nth(1).as_deref()
+        == Some(std::ffi::OsStr::new(gongkai::decode::isolate::WORKER_ARG))
+    {
+        let args: Vec<String> = std::env::args_os()
+            .skip(2)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        return gongkai::decode::isolate::serve(&args);
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -425,7 +425,11 @@ impl<S: CrawlState> Engine<S> {
             }
             EventKind::Skipped => {
                 self.summary.skipped += 1;
-                tracing::info!("{}: skipped: {}", ev.url, ev.reason.as_deref().unwrap_or(""));
+                tracing::info!(
+                    "{}: skipped: {}",
+                    ev.url,
+                    ev.reason.as_deref().unwrap_or("")
+                );
             }
         }
         if let Ok(line) = serde_json::to_string(ev) {
@@ -547,13 +551,8 @@ impl<S: CrawlState> Engine<S> {
             Outcome::Disallowed(url) => {
                 self.summary.disallowed += 1;
                 tracing::info!("{url}: disallowed by robots.txt, not requested");
-                self.skip(
-                    &item,
-                    format!("robots.txt disallows {url}"),
-                    &mut log,
-                    out,
-                )
-                .await
+                self.skip(&item, format!("robots.txt disallows {url}"), &mut log, out)
+                    .await
             }
             Outcome::RobotsUnavailable { until, give_up } => {
                 if give_up {

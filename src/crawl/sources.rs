@@ -108,10 +108,9 @@ impl Source {
     /// Whether `url` stays within this source's origins.
     pub fn in_scope(&self, url: &Url) -> bool {
         matches!(url.scheme(), "http" | "https")
-            && url.host_str().is_some_and(|h| {
-                self.origins
-                    .contains(&(h.to_ascii_lowercase(), url.port()))
-            })
+            && url
+                .host_str()
+                .is_some_and(|h| self.origins.contains(&(h.to_ascii_lowercase(), url.port())))
     }
 }
 

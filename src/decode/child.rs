@@ -5,8 +5,8 @@
 //!
 //! What it prints is bounded: past `max_output` bytes of standard output the
 //! child is killed and the run reported [`Stopped::Overflow`]; of standard
-//! error only the last [`STDERR_TAIL`] bytes are kept (they say why a worker
-//! aborted).
+//! error only the first and the last [`STDERR_TAIL`] bytes are kept (they
+//! say why a worker aborted).
 
 use std::io::{Read, Write};
 use std::process::{Child, ExitStatus};
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 /// How often a running child is polled.
 const POLL: Duration = Duration::from_millis(5);
-/// The bytes of standard error kept (its end).
+/// The bytes kept of the start of standard error, and of its end.
 pub const STDERR_TAIL: usize = 8 * 1024;
 
 /// What a run is given.
@@ -43,7 +43,7 @@ pub struct Finished {
     pub status: ExitStatus,
     /// Its standard output (when piped).
     pub stdout: Vec<u8>,
-    /// The end of its standard error (when piped).
+    /// The start and the end of its standard error (when piped).
     pub stderr: Vec<u8>,
 }
 
@@ -99,14 +99,20 @@ pub fn finish(mut child: Child, run: Run) -> Result<Finished, Stopped> {
     let errors = {
         let mut stderr = child.stderr.take();
         std::thread::spawn(move || {
-            let mut tail: Vec<u8> = Vec::new();
+            let (mut head, mut tail): (Vec<u8>, Vec<u8>) = (Vec::new(), Vec::new());
             let mut buf = [0u8; 4096];
             if let Some(s) = stderr.as_mut() {
                 while let Ok(n) = s.read(&mut buf) {
                     if n == 0 {
                         break;
                     }
-                    tail.extend_from_slice(&buf[..n]);
+                    let mut chunk = &buf[..n];
+                    if head.len() < STDERR_TAIL {
+                        let take = chunk.len().min(STDERR_TAIL - head.len());
+                        head.extend_from_slice(&chunk[..take]);
+                        chunk = &chunk[take..];
+                    }
+                    tail.extend_from_slice(chunk);
                     if tail.len() > 2 * STDERR_TAIL {
                         tail.drain(..tail.len() - STDERR_TAIL);
                     }
@@ -114,8 +120,10 @@ pub fn finish(mut child: Child, run: Run) -> Result<Finished, Stopped> {
             }
             if tail.len() > STDERR_TAIL {
                 tail.drain(..tail.len() - STDERR_TAIL);
+                head.extend_from_slice(b"\n...\n");
             }
-            tail
+            head.extend_from_slice(&tail);
+            head
         })
     };
     let pid = child.id();

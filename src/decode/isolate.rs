@@ -108,6 +108,9 @@ fn in_process(
         .arg(std::process::id().to_string())
         // Few malloc arenas: each reserves address space the limit counts.
         .env("MALLOC_ARENA_MAX", "2")
+        // Its stderr is read for why it died, not for a backtrace.
+        .env("RUST_BACKTRACE", "0")
+        .env("RUST_LIB_BACKTRACE", "0")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
