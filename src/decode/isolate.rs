@@ -275,6 +275,7 @@ pub fn serve(args: &[String]) -> ExitCode {
     };
     super::install_quiet_hook();
     super::quiet_panics();
+    super::pdf::thread::run_inline();
     let reply = match super::decode_here(
         &bytes,
         &job.name,

@@ -7,7 +7,7 @@
 //! further PDFs are refused as `timeout` instead of piling up more.
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
 use super::{extract, Extracted};
@@ -29,10 +29,24 @@ pub fn stuck_threads() -> usize {
     STUCK_THREADS.load(Ordering::SeqCst)
 }
 
+/// Set in a decode worker process: the process is the isolation (killed at
+/// the time limit by its parent), so the pass runs inline, without a
+/// thread and a copy of the file.
+static INLINE: AtomicBool = AtomicBool::new(false);
+
+/// Makes this process run the pass inline (the decode worker does).
+pub fn run_inline() {
+    INLINE.store(true, Ordering::SeqCst);
+}
+
 /// Runs the pdf-extract pass (step 2 of the module doc of
-/// [`pdf`](super)) in a thread. The outer error is a timeout or a refused
-/// start; the inner result is the pass's own.
+/// [`pdf`](super)) in a thread, or inline in a decode worker. The outer
+/// error is a timeout or a refused start; the inner result is the pass's
+/// own.
 pub(super) fn run(bytes: &[u8], limits: &Limits) -> Result<Result<Extracted>> {
+    if INLINE.load(Ordering::SeqCst) {
+        return Ok(contained(bytes, limits));
+    }
     in_thread(bytes, limits)
 }
 
