@@ -622,3 +622,72 @@ fn the_store_stays_whole_when_a_worker_dies() {
     assert_eq!(stats["totals"]["documents"], 3, "{stats}");
     assert_eq!(stats["errors"]["too_large"], 1, "{stats}");
 }
+
+/// Two `extract --db` runs started at once over the same files: each
+/// document is extracted by one of them and counted new once; the other
+/// leaves it (the claims of `store::claims`).
+#[test]
+fn concurrent_runs_extract_each_document_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir(&docs).unwrap();
+    let pdf = std::fs::read(sample("d_wp_portrait_uming.pdf")).unwrap();
+    const N: usize = 8;
+    for i in 0..N {
+        // Bytes after %%EOF: another hash, the same document.
+        let mut bytes = pdf.clone();
+        bytes.extend_from_slice(format!("\n% copy {i}\n").as_bytes());
+        std::fs::write(docs.join(format!("copy{i}.pdf")), bytes).unwrap();
+    }
+    let db = dir.path().join("dataset.sqlite");
+    // The store exists before the runs race (an empty batch creates it).
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let init = Command::new(BIN)
+        .arg("extract")
+        .arg(&empty)
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let start = || {
+        Command::new(BIN)
+            .arg("extract")
+            .arg(&docs)
+            .arg("--db")
+            .arg(&db)
+            .args(["--jobs", "1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (start(), start());
+    let said: Vec<String> = [a, b]
+        .into_iter()
+        .map(|c| String::from_utf8_lossy(&c.wait_with_output().unwrap().stderr).into_owned())
+        .collect();
+    let number = |text: &str, after: &str| -> usize {
+        text.split(after)
+            .next()
+            .and_then(|head| {
+                head.rsplit(|c: char| !c.is_ascii_digit())
+                    .find(|w| !w.is_empty())
+            })
+            .and_then(|w| w.parse().ok())
+            .unwrap_or_else(|| panic!("no \"{after}\" in {text}"))
+    };
+    let new: usize = said.iter().map(|s| number(s, " new")).sum();
+    let extracted: usize = said
+        .iter()
+        .map(|s| number(s, " extracted by this run"))
+        .sum();
+    assert_eq!(new, N, "{said:?}");
+    assert_eq!(extracted, N, "{said:?}");
+    assert!(said.iter().all(|s| s.contains("0 replaced")), "{said:?}");
+}

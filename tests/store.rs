@@ -862,3 +862,48 @@ fn postgres_workers_migrate_at_once() {
         }
     });
 }
+
+/// Extraction claims (`store::claims`): one holder at a time, renewable,
+/// released, lapsing after the lease, taken over from a gone process of
+/// this host.
+async fn check_extraction_claims(db: &str) {
+    use gongkai::store::claims::{claim, release, release_all, renew};
+    let store = Store::open(db).await.unwrap();
+    let (w1, w2) = ("host-a:1", "host-b:2");
+    let long = Duration::from_secs(600);
+    assert!(claim(&store, "s1", "p", w1, long).await.unwrap());
+    assert!(!claim(&store, "s1", "p", w2, long).await.unwrap());
+    // Another pattern set is another extraction.
+    assert!(claim(&store, "s1", "q", w2, long).await.unwrap());
+    assert!(claim(&store, "s1", "p", w1, long).await.unwrap());
+    assert_eq!(renew(&store, w1, long).await.unwrap(), 1);
+    release(&store, "s1", "p", w1).await.unwrap();
+    assert!(claim(&store, "s1", "p", w2, long).await.unwrap());
+    // A lapsed lease is taken over.
+    assert!(claim(&store, "s2", "p", w1, Duration::from_millis(1)).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(claim(&store, "s2", "p", w2, long).await.unwrap());
+    // A process of this host that is gone holds nothing.
+    let me = gongkai::store::queue::default_worker();
+    let (host, _) = me.rsplit_once(':').unwrap();
+    let dead = format!("{host}:4294967295");
+    assert!(claim(&store, "s3", "p", &dead, long).await.unwrap());
+    assert!(claim(&store, "s3", "p", &me, long).await.unwrap());
+    assert!(!claim(&store, "s3", "p", w1, long).await.unwrap());
+    assert_eq!(release_all(&store, w2).await.unwrap(), 3);
+    store.close().await;
+}
+
+#[test]
+fn sqlite_extraction_claims() {
+    let d = tmp();
+    let db = d.path().join("claims.sqlite").display().to_string();
+    rt().block_on(check_extraction_claims(&db));
+}
+
+#[test]
+fn postgres_extraction_claims() {
+    let Some(admin) = postgres_url() else { return };
+    let db = PgDb::new(&admin, "xclaims");
+    rt().block_on(check_extraction_claims(&db.url));
+}

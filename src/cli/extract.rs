@@ -5,13 +5,14 @@
 use std::io::{BufWriter, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use gongkai::store::ingest::is_current;
-use gongkai::store::{queue, Store};
+use gongkai::store::{claims, queue, Store};
 use gongkai::text::sha256_hex;
 use gongkai::{Batch, Document, Extractor};
 
@@ -179,6 +180,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         failed: 0,
     };
     let started = Instant::now();
+    let mut extracted: Option<usize> = None;
     if args.queue {
         let Some(store) = &store else {
             anyhow::bail!("--queue needs --db");
@@ -198,11 +200,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         let bar = progress(files.len() as u64);
         // With only a store to fill, documents it already holds from this
-        // extraction (same content hash, gongkai and patterns) are skipped.
+        // extraction (same content hash, gongkai and patterns) are skipped,
+        // and so are those another run is extracting now (claims).
         let check_store = match (&store, sink.lines.is_none()) {
             (Some(store), true) => Some(store),
             _ => None,
         };
+        let worker = queue::default_worker();
+        let elsewhere = AtomicUsize::new(0);
+        let _heartbeat = check_store.map(|store| {
+            let (store, name) = (store.clone(), worker.clone());
+            gongkai::store::heartbeat(runtime.handle(), CLAIM_LEASE, worker.clone(), move || {
+                let (store, name) = (store.clone(), name.clone());
+                async move { claims::renew(&store, &name, CLAIM_LEASE).await }
+            })
+        });
         let current = |doc: &Document| -> bool {
             let (Some(store), gongkai::extractor::Content::Path(path)) =
                 (check_store, &doc.content)
@@ -213,26 +225,59 @@ pub fn run(args: Args) -> Result<ExitCode> {
             else {
                 return false;
             };
-            runtime
-                .block_on(is_current(
+            let sha = sha256_hex(&bytes);
+            // Claimed first, then checked: a run that stored it meanwhile
+            // has released it, and the check sees its record.
+            let ours = runtime
+                .block_on(claims::claim(
                     store,
-                    &sha256_hex(&bytes),
+                    &sha,
                     &fingerprint,
-                    &doc.name,
+                    &worker,
+                    CLAIM_LEASE,
                 ))
-                .unwrap_or(false)
+                .unwrap_or(true);
+            if !ours {
+                elsewhere.fetch_add(1, Ordering::Relaxed);
+                return true;
+            }
+            let stored = runtime
+                .block_on(is_current(store, &sha, &fingerprint, &doc.name))
+                .unwrap_or(false);
+            if stored {
+                let _ = runtime.block_on(claims::release(store, &sha, &fingerprint, &worker));
+            }
+            stored
         };
         let documents = files.iter().map(|f| ((), f.document()));
-        batch.run(documents, current, |(), record| {
+        let summary = batch.run(documents, current, |(), record| {
             bar.inc(1);
             match record {
-                Some(record) => sink.put(&record),
+                Some(record) => {
+                    sink.put(&record)?;
+                    if let (Some(store), false) = (check_store, record.source.sha256.is_empty()) {
+                        let sha = &record.source.sha256;
+                        let _ =
+                            runtime.block_on(claims::release(store, sha, &fingerprint, &worker));
+                    }
+                    anyhow::Ok(())
+                }
                 None => {
                     sink.unchanged();
                     Ok(())
                 }
             }
         })?;
+        extracted = Some(summary.extracted);
+        if let Some(store) = check_store {
+            let _ = runtime.block_on(claims::release_all(store, &worker));
+        }
+        let left = elsewhere.load(Ordering::Relaxed);
+        if left > 0 {
+            eprintln!(
+                "gongkai: {left} documents another run was extracting were left to it (counted unchanged)"
+            );
+        }
         bar.finish_and_clear();
     }
     sink.flush()?;
@@ -244,8 +289,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let (Some(store), Some(db)) = (&store, &args.db) {
         runtime.block_on(store.close());
         eprintln!(
-            "gongkai: stored in {}: {tally} ({:.1} s)",
+            "gongkai: stored in {}: {tally}{} ({:.1} s)",
             gongkai::store::shown(db),
+            extracted
+                .map(|n| format!("; {n} extracted by this run"))
+                .unwrap_or_default(),
             started.elapsed().as_secs_f64()
         );
     }
@@ -323,6 +371,10 @@ fn progress(len: u64) -> ProgressBar {
         ProgressBar::hidden()
     }
 }
+
+/// How long a claim on a document holds without renewal (`extract --db`;
+/// the heartbeat renews it every third of that while the run lives).
+const CLAIM_LEASE: Duration = Duration::from_secs(120);
 
 /// Test-only hook: milliseconds a queue worker sleeps after each claim,
 /// holding its jobs, so a test can kill it mid-batch.

@@ -12,8 +12,10 @@
 //! - [`ingest`]: a record into documents, tables, rows, amounts, narrative
 //!   facts and flags, idempotent by document hash
 //! - [`queue`]: the shared work queue (`jobs`) of `enqueue` and `extract --queue`
+//! - [`claims`]: which of several concurrent `extract --db` runs extracts a document
 //! - [`stats`]: the numbers `gongkai stats` prints
 
+pub mod claims;
 pub mod ingest;
 pub mod queue;
 pub mod schema;

@@ -44,6 +44,11 @@ pub const SQLITE: &[Migration] = &[
         name: "read",
         sql: include_str!("../../migrations/sqlite/0005_read.sql"),
     },
+    Migration {
+        version: 6,
+        name: "extraction_claims",
+        sql: include_str!("../../migrations/sqlite/0006_extraction_claims.sql"),
+    },
 ];
 
 /// PostgreSQL migrations.
@@ -72,6 +77,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 5,
         name: "read",
         sql: include_str!("../../migrations/postgres/0005_read.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "extraction_claims",
+        sql: include_str!("../../migrations/postgres/0006_extraction_claims.sql"),
     },
 ];
 
