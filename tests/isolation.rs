@@ -386,20 +386,23 @@ fn workers_die_with_a_killed_extract() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let pid = child.id();
-        assert!(
-            wait_for_worker(pid, Duration::from_secs(30)),
-            "no worker started"
-        );
-        std::thread::sleep(Duration::from_millis(300));
-        kill(pid, signal);
-        let _ = child.wait();
-        assert!(
-            workers_gone(pid, Duration::from_secs(5)),
-            "signal {signal}: workers {:?} outlived extract",
-            workers_of(pid)
-        );
+        kill_while_busy(&mut child, signal, Duration::from_secs(30));
     }
+}
+
+/// Waits for a worker of `child` to start, sends `signal` to `child` while
+/// it is busy, and asserts that no worker of it is left 5 s later.
+fn kill_while_busy(child: &mut std::process::Child, signal: libc::c_int, within: Duration) {
+    let pid = child.id();
+    assert!(wait_for_worker(pid, within), "no worker started");
+    std::thread::sleep(Duration::from_millis(300));
+    kill(pid, signal);
+    let _ = child.wait();
+    assert!(
+        workers_gone(pid, Duration::from_secs(5)),
+        "signal {signal}: workers {:?} outlived their parent",
+        workers_of(pid)
+    );
 }
 
 /// The same for `crawl --extract`: its extraction thread's worker dies with
@@ -441,19 +444,7 @@ async fn workers_die_with_a_killed_crawl() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let pid = child.id();
-        assert!(
-            wait_for_worker(pid, Duration::from_secs(60)),
-            "no worker started"
-        );
-        std::thread::sleep(Duration::from_millis(300));
-        kill(pid, libc::SIGKILL);
-        let _ = child.wait();
-        assert!(
-            workers_gone(pid, Duration::from_secs(5)),
-            "workers {:?} outlived the crawler",
-            workers_of(pid)
-        );
+        kill_while_busy(&mut child, libc::SIGKILL, Duration::from_secs(60));
     })
     .await
     .unwrap();

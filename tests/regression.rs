@@ -522,3 +522,44 @@ fn deeply_nested_html_is_refused_or_read_never_fatal() {
         .iter()
         .any(|b| matches!(b, gongkai::model::Block::Grid(_))));
 }
+
+/// Found by the `sheet` fuzz target: nine bytes changed in the shared
+/// corpus's .xls template make calamine slice out of range while parsing a
+/// formula (a panic). Applied here to the corpus file (not copied into the
+/// project); the decoder must say `decoder_failed`, in the library call and
+/// in the extractor alike.
+#[test]
+fn a_workbook_calamine_panics_on_is_decoder_failed() {
+    let Some(shared) = crate::util::shared() else {
+        eprintln!("skipping: ../shared is absent");
+        return;
+    };
+    let Ok(mut bytes) = std::fs::read(shared.join("corpus/raw/tianbaoxitong/budget_template.xls"))
+    else {
+        eprintln!("skipping: the corpus .xls is absent");
+        return;
+    };
+    let changes: [(usize, u8); 9] = [
+        (67010, 7),
+        (67011, 0),
+        (67016, 0),
+        (67017, 0),
+        (108041, 16),
+        (324534, 194),
+        (324535, 1),
+        (324536, 0),
+        (355597, 3),
+    ];
+    if bytes.len() != 515_072 {
+        eprintln!("skipping: the corpus .xls is another version");
+        return;
+    }
+    for (at, b) in changes {
+        bytes[at] = b;
+    }
+    let e = gongkai::decode::sheet::decode(&bytes, "t.xls", &Limits::default()).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::DecoderFailed, "{e}");
+    assert!(e.message.contains("calamine"), "{e}");
+    let r = extractor().extract_bytes(&bytes, "t.xls", None);
+    assert_eq!(r.error.map(|e| e.kind), Some(ErrorKind::DecoderFailed));
+}

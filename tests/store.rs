@@ -880,7 +880,9 @@ async fn check_extraction_claims(db: &str) {
     release(&store, "s1", "p", w1).await.unwrap();
     assert!(claim(&store, "s1", "p", w2, long).await.unwrap());
     // A lapsed lease is taken over.
-    assert!(claim(&store, "s2", "p", w1, Duration::from_millis(1)).await.unwrap());
+    assert!(claim(&store, "s2", "p", w1, Duration::from_millis(1))
+        .await
+        .unwrap());
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(claim(&store, "s2", "p", w2, long).await.unwrap());
     // A process of this host that is gone holds nothing.

@@ -437,6 +437,7 @@ impl<S: CrawlState> Engine<S> {
         }
     }
 
+    /// An item is done without a document: failed, with an event saying why.
     async fn fail(
         &mut self,
         item: &Item,
@@ -444,17 +445,8 @@ impl<S: CrawlState> Engine<S> {
         log: &mut FetchLog,
         out: &mut dyn Write,
     ) -> Result<(), StoreError> {
-        log.outcome = format!("failed: {reason}");
-        let ev = Event {
-            event: EventKind::Failed,
-            url: item.url.to_string(),
-            sha256: None,
-            path: None,
-            reason: Some(reason),
-        };
-        self.state.done(item, Some(&ev), log).await?;
-        self.emit(&ev, out);
-        Ok(())
+        self.done_without_document(item, EventKind::Failed, reason, log, out)
+            .await
     }
 
     /// An item is done without a document: skipped, with an event saying why.
@@ -465,9 +457,21 @@ impl<S: CrawlState> Engine<S> {
         log: &mut FetchLog,
         out: &mut dyn Write,
     ) -> Result<(), StoreError> {
-        log.outcome = format!("skipped: {reason}");
+        self.done_without_document(item, EventKind::Skipped, reason, log, out)
+            .await
+    }
+
+    async fn done_without_document(
+        &mut self,
+        item: &Item,
+        event: EventKind,
+        reason: String,
+        log: &mut FetchLog,
+        out: &mut dyn Write,
+    ) -> Result<(), StoreError> {
+        log.outcome = format!("{}: {reason}", event.as_str());
         let ev = Event {
-            event: EventKind::Skipped,
+            event,
             url: item.url.to_string(),
             sha256: None,
             path: None,

@@ -80,16 +80,23 @@ pub fn decode_here(
     limits: &Limits,
     options: &DecodeOptions,
 ) -> Result<Decoded> {
+    contain(
+        || dispatch(bytes, name, charset, limits, options),
+        |why| format!("the decoder failed: {why}"),
+    )
+}
+
+/// Runs a decoder with its panics caught and silent: a panic is
+/// `decoder_failed`, in the words `say` makes of its message.
+fn contain<T>(run: impl FnOnce() -> Result<T>, say: impl FnOnce(&str) -> String) -> Result<T> {
     install_quiet_hook();
     let was = QUIET_PANICS.with(|q| q.replace(true));
-    let run = panic::catch_unwind(AssertUnwindSafe(|| {
-        dispatch(bytes, name, charset, limits, options)
-    }));
+    let outcome = panic::catch_unwind(AssertUnwindSafe(run));
     QUIET_PANICS.with(|q| q.set(was));
-    run.unwrap_or_else(|payload| {
+    outcome.unwrap_or_else(|payload| {
         Err(Error::new(
             ErrorKind::DecoderFailed,
-            format!("the decoder failed: {}", panic_message(&payload)),
+            say(&panic_message(&payload)),
         ))
     })
 }

@@ -20,7 +20,18 @@ use crate::text::normalize;
 /// slots, else with the empty rows and columns between them left out (a
 /// cell addressed far away, `XFD1048576`, costs nothing), and refused as
 /// `too_large` when even that is over the limit.
+///
+/// calamine panics on some damaged workbooks (out-of-range slices in .xls
+/// formulas): a panic is this document's `decoder_failed`, here as well as
+/// in the decode worker.
 pub fn decode(bytes: &[u8], name: &str, limits: &Limits) -> Result<Decoded> {
+    super::contain(
+        || read_workbook(bytes, name, limits),
+        |why| format!("{name}: calamine failed on this workbook ({why}): a damaged file"),
+    )
+}
+
+fn read_workbook(bytes: &[u8], name: &str, limits: &Limits) -> Result<Decoded> {
     if bytes.starts_with(b"PK") {
         check_zip(bytes, limits)?;
     }
