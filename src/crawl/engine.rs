@@ -449,18 +449,8 @@ impl<S: CrawlState> Engine<S> {
             .await
     }
 
-    /// An item is done without a document: skipped, with an event saying why.
-    async fn skip(
-        &mut self,
-        item: &Item,
-        reason: String,
-        log: &mut FetchLog,
-        out: &mut dyn Write,
-    ) -> Result<(), StoreError> {
-        self.done_without_document(item, EventKind::Skipped, reason, log, out)
-            .await
-    }
-
+    /// An item is done without a document (failed or skipped), with an
+    /// event saying why.
     async fn done_without_document(
         &mut self,
         item: &Item,
@@ -555,7 +545,8 @@ impl<S: CrawlState> Engine<S> {
             Outcome::Disallowed(url) => {
                 self.summary.disallowed += 1;
                 tracing::info!("{url}: disallowed by robots.txt, not requested");
-                self.skip(&item, format!("robots.txt disallows {url}"), &mut log, out)
+                let why = format!("robots.txt disallows {url}");
+                self.done_without_document(&item, EventKind::Skipped, why, &mut log, out)
                     .await
             }
             Outcome::RobotsUnavailable { until, give_up } => {
@@ -619,7 +610,9 @@ impl<S: CrawlState> Engine<S> {
             } else {
                 format!("not HTML and not a document (content is {ct})")
             };
-            return self.skip(item, reason, log, out).await;
+            return self
+                .done_without_document(item, EventKind::Skipped, reason, log, out)
+                .await;
         }
         let bytes = match std::fs::read(&body.tmp) {
             Ok(b) => b,

@@ -62,21 +62,9 @@ enum Reply {
     Failed(ErrorKind, String),
 }
 
-/// Decodes one document under the configured isolation.
-pub fn decode(
-    bytes: &[u8],
-    name: &str,
-    charset: Option<&str>,
-    limits: &Limits,
-    options: &DecodeOptions,
-) -> Result<Decoded> {
-    match &options.isolation {
-        Isolation::Process(exe) => in_process(exe, bytes, name, charset, limits, options),
-        Isolation::Thread => super::decode_here(bytes, name, charset, limits, options),
-    }
-}
-
-fn in_process(
+/// Decodes one document in a worker process running `exe` (see the module
+/// doc).
+pub(super) fn in_process(
     exe: &std::path::Path,
     bytes: &[u8],
     name: &str,
@@ -411,7 +399,7 @@ mod tests {
             isolation: Isolation::Process(exe.to_path_buf()),
             pdftotext: None,
         };
-        decode(b"%PDF-1.4", "x.pdf", None, &limits(secs), &options)
+        crate::decode::decode(b"%PDF-1.4", "x.pdf", None, &limits(secs), &options)
     }
 
     #[test]

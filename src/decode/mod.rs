@@ -17,7 +17,7 @@ use std::sync::Once;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Decoded, Format};
-use crate::settings::{DecodeOptions, Limits};
+use crate::settings::{DecodeOptions, Isolation, Limits};
 
 /// Guesses the format of `bytes`, using the file name only to break ties.
 pub fn sniff(bytes: &[u8], name: &str) -> Option<Format> {
@@ -68,7 +68,10 @@ pub fn decode(
     limits: &Limits,
     options: &DecodeOptions,
 ) -> Result<Decoded> {
-    isolate::decode(bytes, name, charset, limits, options)
+    match &options.isolation {
+        Isolation::Process(exe) => isolate::in_process(exe, bytes, name, charset, limits, options),
+        Isolation::Thread => decode_here(bytes, name, charset, limits, options),
+    }
 }
 
 /// Decodes one document in this process, its panics caught (what the
