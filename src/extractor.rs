@@ -102,13 +102,8 @@ impl Extractor {
     }
 
     fn read_file(&self, path: &Path, name: &str) -> std::result::Result<Vec<u8>, Box<Record>> {
-        read_input(path, self.limits.max_bytes).map_err(|(e, len)| {
-            Box::new(if e.kind == ErrorKind::TooLarge {
-                too_large(name, len, &self.limits)
-            } else {
-                failed(name, &[], 0, e)
-            })
-        })
+        read_input(path, self.limits.max_bytes)
+            .map_err(|(e, len)| Box::new(failed(name, &[], len, e)))
     }
 
     /// Extracts one document held in memory. `name` is its path or URL;
@@ -128,11 +123,7 @@ impl Extractor {
             self.read_decoded(&decoded, bytes, name)
         }));
         run.unwrap_or_else(|payload| {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let what = decode::panic_text(&payload).unwrap_or_default();
             failed(
                 name,
                 bytes,
@@ -414,15 +405,7 @@ pub fn read_input(path: &Path, max_bytes: u64) -> std::result::Result<Vec<u8>, (
             file_kind(&meta.file_type())
         )));
     }
-    let too_large = |len: u64| {
-        (
-            Error::new(
-                ErrorKind::TooLarge,
-                format!("the file has {len} bytes, over the limit of {max_bytes}"),
-            ),
-            len,
-        )
-    };
+    let too_large = |len: u64| (too_large_error(len, max_bytes), len);
     if meta.len() > max_bytes {
         return Err(too_large(meta.len()));
     }
@@ -475,17 +458,14 @@ fn raw_path_hex(path: &Path) -> Option<String> {
 }
 
 fn too_large(name: &str, len: u64, limits: &Limits) -> Record {
-    failed(
-        name,
-        &[],
-        len,
-        Error::new(
-            ErrorKind::TooLarge,
-            format!(
-                "the file has {len} bytes, over the limit of {} (raise --max-bytes to read it)",
-                limits.max_bytes
-            ),
-        ),
+    failed(name, &[], len, too_large_error(len, limits.max_bytes))
+}
+
+/// A file of `len` bytes over the `max` of `--max-bytes`.
+fn too_large_error(len: u64, max: u64) -> Error {
+    Error::new(
+        ErrorKind::TooLarge,
+        format!("the file has {len} bytes, over the limit of {max} (raise --max-bytes to read it)"),
     )
 }
 

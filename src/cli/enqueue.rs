@@ -58,13 +58,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             let (f, read) = match input {
                 Input::File(f) => (
                     f,
-                    gongkai::extractor::read_input(f, args.max_bytes).map_err(|(e, _)| {
-                        if e.kind == gongkai::error::ErrorKind::TooLarge {
-                            format!("{e}, over --max-bytes")
-                        } else {
-                            e.to_string()
-                        }
-                    }),
+                    gongkai::extractor::read_input(f, args.max_bytes).map_err(|(e, _)| e.to_string()),
                 ),
                 Input::Unlisted(p, why) => (p, Err(why.clone())),
             };

@@ -137,19 +137,16 @@ pub fn finish(mut child: Child, run: Run) -> Result<Finished, Stopped> {
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if overflow.load(Ordering::SeqCst) => {
+            Ok(None) if overflow.load(Ordering::SeqCst) || run.start.elapsed() > run.timeout => {
                 kill(&mut child);
                 let _ = writer.join();
                 let _ = reader.join();
                 let _ = errors.join();
-                return Err(Stopped::Overflow);
-            }
-            Ok(None) if run.start.elapsed() > run.timeout => {
-                kill(&mut child);
-                let _ = writer.join();
-                let _ = reader.join();
-                let _ = errors.join();
-                return Err(Stopped::Timeout);
+                return Err(if overflow.load(Ordering::SeqCst) {
+                    Stopped::Overflow
+                } else {
+                    Stopped::Timeout
+                });
             }
             Ok(None) => std::thread::sleep(POLL),
             Err(e) => {

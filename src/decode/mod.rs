@@ -132,13 +132,18 @@ fn quiet_panics() {
 
 /// The message of a caught panic.
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        format!("internal panic: {s}")
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        format!("internal panic: {s}")
-    } else {
-        "internal panic".to_string()
+    match panic_text(payload) {
+        Some(s) => format!("internal panic: {s}"),
+        None => "internal panic".to_string(),
     }
+}
+
+/// The text a panic was raised with, when it has one.
+pub(crate) fn panic_text(payload: &Box<dyn std::any::Any + Send>) -> Option<String> {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
 }
 
 /// Chooses the decoder by content.

@@ -50,8 +50,7 @@ const DEFAULT_ADVANCE: f64 = 0.5;
 /// The engine names recorded in [`Decoded::engine`].
 pub const ENGINE_PDF_EXTRACT: &str = "pdf-extract";
 
-/// What the pdf-extract worker made of a document.
-#[derive(serde::Serialize, serde::Deserialize)]
+/// What the pdf-extract pass made of a document.
 struct Extracted {
     pages: Vec<Page>,
     /// Pages (1-based) whose extraction failed, with the cause.
@@ -375,44 +374,51 @@ fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted> {
             operator_problem(&doc, id, &sizes, limits)
         }))
         .unwrap_or_else(|payload| Some(panic_message(&payload)));
-        // pdf-extract would recurse until its stack overflows (an abort,
-        // not a panic): such a page is left to the fallback.
-        let forms = if flood.is_some() {
-            None
-        } else {
-            panic::catch_unwind(AssertUnwindSafe(|| guard::page_forms_problem(&doc, id)))
-                .unwrap_or_else(|payload| Some(panic_message(&payload)))
-        };
-        let failure = if let Some(problem) = forms {
-            Some(format!("not read: {problem}"))
-        } else if flood.is_some() {
-            None
-        } else {
-            let run = panic::catch_unwind(AssertUnwindSafe(|| {
-                pdf_extract::output_page(&doc, &mut processor, &mut dev, number, id, &no_resources)
-            }));
-            match run {
-                Ok(Ok(())) => None,
-                Ok(Err(_)) if dev.overflowed => None,
-                Ok(Err(e)) => Some(format!("{e:?}")),
-                Err(payload) => Some(panic_message(&payload)),
+        let flooded = flood.is_some();
+        // What went wrong (left to the fallback), and the work limit the
+        // page is over (not read, and said).
+        let (failure, over) = match flood {
+            Some(why) => (None, Some(why)),
+            // pdf-extract would recurse until its stack overflows (an
+            // abort, not a panic): such a page is left to the fallback.
+            None => {
+                match panic::catch_unwind(AssertUnwindSafe(|| guard::page_forms_problem(&doc, id)))
+                    .unwrap_or_else(|payload| Some(panic_message(&payload)))
+                {
+                    Some(problem) => (Some(format!("not read: {problem}")), None),
+                    None => {
+                        let run = panic::catch_unwind(AssertUnwindSafe(|| {
+                            pdf_extract::output_page(
+                                &doc,
+                                &mut processor,
+                                &mut dev,
+                                number,
+                                id,
+                                &no_resources,
+                            )
+                        }));
+                        match run {
+                            Ok(Ok(())) => (None, None),
+                            Ok(Err(_)) if dev.overflowed => (
+                                None,
+                                Some(format!(
+                                "it draws more than {} glyphs (raise --max-page-glyphs to read it)",
+                                limits.max_page_glyphs
+                            )),
+                            ),
+                            Ok(Err(e)) => (Some(format!("{e:?}")), None),
+                            Err(payload) => (Some(panic_message(&payload)), None),
+                        }
+                    }
+                }
             }
         };
-        let over = flood.clone().or_else(|| {
-            dev.overflowed.then(|| {
-                format!(
-                    "it draws more than {} glyphs (raise --max-page-glyphs to read it)",
-                    limits.max_page_glyphs
-                )
-            })
-        });
-        let flood = flood.is_some();
         let mut page = dev.page.take().unwrap_or_default();
         page.number = number;
         if dev.overflowed {
             page.glyphs.clear();
         }
-        if let (Some(space), false) = (dev.space, flood) {
+        if let (Some(space), false) = (dev.space, flooded) {
             let found =
                 panic::catch_unwind(AssertUnwindSafe(|| rules::page_rules(&doc, dev.id, space)));
             page.rules = found.unwrap_or_default();

@@ -166,16 +166,24 @@ fn sheet_cells<RS: std::io::Read + std::io::Seek>(
     sheet: &str,
     limits: &Limits,
 ) -> Result<std::result::Result<Cells, String>> {
-    let too_many = || {
-        Error::new(
-            ErrorKind::TooLarge,
-            format!(
-                "sheet {sheet} has more than {} cells (raise --max-cells to read it)",
-                limits.max_cells
-            ),
-        )
-    };
     let mut cells: Cells = Vec::new();
+    // Keeps a non-empty cell, at most --max-cells of them.
+    let keep = |cells: &mut Cells, at: (u32, u32), text: String| -> Result<()> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        if cells.len() as u64 >= limits.max_cells {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "sheet {sheet} has more than {} cells (raise --max-cells to read it)",
+                    limits.max_cells
+                ),
+            ));
+        }
+        cells.push((at, text));
+        Ok(())
+    };
     if let calamine::Sheets::Xlsx(x) = book {
         // Streamed: nothing is sized by the declared dimension.
         let mut reader = match x.worksheet_cells_reader(sheet) {
@@ -187,13 +195,7 @@ fn sheet_cells<RS: std::io::Read + std::io::Seek>(
             match reader.next_cell() {
                 Ok(Some(cell)) => {
                     let text = cell_text(Some(&Data::from(cell.get_value().clone())));
-                    if text.is_empty() {
-                        continue;
-                    }
-                    if cells.len() as u64 >= limits.max_cells {
-                        return Err(too_many());
-                    }
-                    cells.push((cell.get_position(), text));
+                    keep(&mut cells, cell.get_position(), text)?;
                 }
                 Ok(None) => break,
                 Err(e) => return Ok(Err(e.to_string())),
@@ -208,14 +210,11 @@ fn sheet_cells<RS: std::io::Read + std::io::Seek>(
     };
     let (r0, c0) = range.start().unwrap_or((0, 0));
     for (r, c, data) in range.used_cells() {
-        let text = cell_text(Some(data));
-        if text.is_empty() {
-            continue;
-        }
-        if cells.len() as u64 >= limits.max_cells {
-            return Err(too_many());
-        }
-        cells.push(((r0 + r as u32, c0 + c as u32), text));
+        keep(
+            &mut cells,
+            (r0 + r as u32, c0 + c as u32),
+            cell_text(Some(data)),
+        )?;
     }
     Ok(Ok(cells))
 }
