@@ -145,6 +145,7 @@ impl Extractor {
         let narrative::Narrative {
             facts: narrative,
             grids,
+            headings,
         } = narrative::read(&decoded.blocks, &patterns.narrative);
         let recognize::Recognized {
             meta: document,
@@ -177,7 +178,8 @@ impl Extractor {
             error: None,
             read,
         };
-        record.flags = check::run(&record, &patterns.checks, &patterns.families);
+        let text = check::Text::new(&decoded.blocks, headings, decoded.pages);
+        record.flags = check::run(&record, &text, &patterns.checks, &patterns.families);
         check::read::settle(&mut record, &patterns.checks);
         record
     }

@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 pub struct Glyph {
     /// The text the glyph maps to (usually one character, NFKC-normalized).
     pub text: String,
+    /// The text as printed, when NFKC changed it (a full-width comma, a
+    /// Kangxi radical): what a search in the document finds.
+    #[serde(default)]
+    pub printed: Option<String>,
     /// Left edge.
     pub x0: f64,
     /// Top edge.
@@ -82,6 +86,56 @@ pub struct TextLine {
     pub page: u32,
     /// The text, NFKC-normalized, with runs of whitespace collapsed to one space.
     pub text: String,
+    /// The text as printed (whitespace folded, not NFKC-normalized), when it
+    /// differs from `text`: what flags quote, so a search in the document
+    /// finds it, and what the text checks read for garbled characters.
+    #[serde(default)]
+    pub printed: Option<String>,
+}
+
+impl TextLine {
+    /// A line of `raw` text: normalized, and kept as printed when that differs.
+    pub fn new(page: u32, raw: &str) -> TextLine {
+        TextLine::from_parts(page, crate::text::normalize(raw), crate::text::fold(raw))
+    }
+
+    /// A line from its normalized and printed forms (the printed one kept
+    /// only when it differs).
+    pub fn from_parts(page: u32, text: String, printed: String) -> TextLine {
+        let printed = (printed != text).then_some(printed);
+        TextLine {
+            page,
+            text,
+            printed,
+        }
+    }
+
+    /// The line as printed.
+    pub fn printed(&self) -> &str {
+        self.printed.as_deref().unwrap_or(&self.text)
+    }
+}
+
+impl Glyph {
+    /// The glyph's text as printed.
+    pub fn printed(&self) -> &str {
+        self.printed.as_deref().unwrap_or(&self.text)
+    }
+}
+
+/// A section heading of a document's explanation part, as the narrative
+/// reader found it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Heading {
+    /// 1-based page.
+    pub page: u32,
+    /// Its level (1 outermost).
+    pub level: usize,
+    /// The heading's text, normalized.
+    pub text: String,
+    /// Running text follows before the next heading of the same or an
+    /// outer level (or a table, or the end of the part).
+    pub has_body: bool,
 }
 
 /// A table as a rectangular grid: every row has the same number of cells.

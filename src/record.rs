@@ -476,7 +476,9 @@ pub enum Severity {
     Error,
 }
 
-/// Where a flag points.
+/// Where a flag points. The keys (`table`, `row`, `column`, `section`,
+/// `sentence`) say which quantity; the rest say how the document prints it,
+/// so a reader finds it on the page without knowing our keys.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Location {
     /// The table kind.
@@ -494,12 +496,35 @@ pub struct Location {
     /// Narrative sentence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sentence: Option<String>,
+    /// The page it is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    /// The table's printed label ("公开03表").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The table's printed title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The row's printed name (行政运行).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_name: Option<String>,
+    /// The column's header as printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column_header: Option<String>,
+    /// The cell's amount as printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printed: Option<String>,
 }
 
 /// A consistency finding about the document.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Flag {
-    /// Stable check id.
+    /// Stable id of this finding: the document's sha256, the check and the
+    /// first location, hashed (16 hex digits). The same finding in the same
+    /// file keeps its id from run to run, which is what `--accept` lists.
+    #[serde(default)]
+    pub id: String,
+    /// Stable check id (the rule).
     pub check: String,
     /// Severity.
     pub severity: Severity,
@@ -507,12 +532,79 @@ pub struct Flag {
     pub message: String,
     /// Where.
     pub locations: Vec<Location>,
+    /// The pages the finding is on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pages: Vec<u32>,
+    /// The text as printed in the document (not normalized: a search in the
+    /// file finds it): the sentence, or the row's printed cells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+    /// The value the relation implies, in yuan.
+    pub expected: Option<String>,
+    /// The value printed, in yuan.
+    pub found: Option<String>,
+    /// found − expected, in yuan.
+    pub difference: Option<String>,
+    /// The amounts in the unit the document prints them in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printed_unit: Option<PrintedAmounts>,
+    /// Other findings this one explains (one wrong cell breaks every
+    /// relation it is in; those are listed here, not as flags of their own).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<RelatedFlag>,
+    /// Listed in an `--accept` file: a finding a user has reviewed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub accepted: bool,
+}
+
+impl Flag {
+    /// A finding with its check, severity and message; the rest empty.
+    pub fn new(check: impl Into<String>, severity: Severity, message: impl Into<String>) -> Flag {
+        Flag {
+            id: String::new(),
+            check: check.into(),
+            severity,
+            message: message.into(),
+            locations: Vec::new(),
+            pages: Vec::new(),
+            snippet: None,
+            expected: None,
+            found: None,
+            difference: None,
+            printed_unit: None,
+            related: Vec::new(),
+            accepted: false,
+        }
+    }
+}
+
+/// A flag's amounts in the document's printed unit.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct PrintedAmounts {
+    /// The unit ("万元").
+    pub unit: String,
     /// The value the relation implies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
     /// The value printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub found: Option<String>,
     /// found − expected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub difference: Option<String>,
+}
+
+/// A finding folded into another (same root cause).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct RelatedFlag {
+    /// Its stable id.
+    pub id: String,
+    /// Its check.
+    pub check: String,
+    /// Its severity.
+    pub severity: Severity,
+    /// Its message.
+    pub message: String,
 }
 
 /// Why a document could not be read.

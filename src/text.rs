@@ -8,9 +8,24 @@ use unicode_normalization::UnicodeNormalization;
 /// NFKC-normalizes `s` and folds every run of whitespace (including
 /// ideographic spaces and non-breaking spaces) into one ASCII space, trimmed.
 pub fn normalize(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    fold_chars(s.nfkc(), s.len())
+}
+
+/// Folds every run of whitespace into one ASCII space, trimmed, leaving the
+/// characters as printed (no NFKC).
+pub fn fold(s: &str) -> String {
+    fold_chars(s.chars(), s.len())
+}
+
+/// NFKC of one character (what [`normalize`] makes of it).
+pub fn nfkc_char(c: char) -> impl Iterator<Item = char> {
+    std::iter::once(c).nfkc()
+}
+
+fn fold_chars(chars: impl Iterator<Item = char>, len: usize) -> String {
+    let mut out = String::with_capacity(len);
     let mut pending_space = false;
-    for c in s.nfkc() {
+    for c in chars {
         if c.is_whitespace() {
             pending_space = !out.is_empty();
         } else {

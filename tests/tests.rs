@@ -21,3 +21,4 @@ mod pdf;
 mod read;
 mod regression;
 mod store;
+mod wording;

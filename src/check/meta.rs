@@ -47,25 +47,29 @@ pub fn unit_cross_check(record: &Record) -> Vec<Flag> {
             for &(j, w) in &tables {
                 if i != j && v * f == w && seen.insert((i.min(j), i.max(j))) {
                     let u = &record.tables[j];
+                    let message = format!(
+                        "the largest amount of {} ({}), {v} 元, is 1/{f} of the largest of {} ({}), {w} 元: one quantity read in two units (amount units {} and {})",
+                        t.title,
+                        t.kind,
+                        u.title,
+                        u.kind,
+                        t.amount_unit.map_or("none", unit_name),
+                        u.amount_unit.map_or("none", unit_name),
+                    );
                     flags.push(Flag {
-                        check: "meta.amount_unit_mismatch".into(),
-                        severity: Severity::Warning,
-                        message: format!(
-                            "the largest amount of {} ({}), {v} 元, is 1/{f} of the largest of {} ({}), {w} 元: one quantity read in two units (amount units {} and {})",
-                            t.title,
-                            t.kind,
-                            u.title,
-                            u.kind,
-                            t.amount_unit.map_or("none", unit_name),
-                            u.amount_unit.map_or("none", unit_name),
-                        ),
                         locations: vec![
-                            Location { table: Some(t.kind.clone()), ..Location::default() },
-                            Location { table: Some(u.kind.clone()), ..Location::default() },
+                            Location {
+                                table: Some(t.kind.clone()),
+                                ..Location::default()
+                            },
+                            Location {
+                                table: Some(u.kind.clone()),
+                                ..Location::default()
+                            },
                         ],
                         expected: Some(w.to_string()),
                         found: Some(v.to_string()),
-                        difference: None,
+                        ..Flag::new("meta.amount_unit_mismatch", Severity::Warning, message)
                     });
                 }
             }
@@ -75,15 +79,16 @@ pub fn unit_cross_check(record: &Record) -> Vec<Flag> {
                 };
                 let scaled = v * f == n || n * f == v;
                 if scaled && significant_digits(n) >= UNIT_CHECK_MIN_DIGITS {
+                    let message = format!(
+                        "the largest amount of {} ({}), {v} 元, and the narrative's {} ({}, {n} 元) differ by a factor of exactly {f}: one quantity read in two units",
+                        t.title, t.kind, fact.fact, fact.printed
+                    );
                     flags.push(Flag {
-                        check: "meta.amount_unit_mismatch".into(),
-                        severity: Severity::Warning,
-                        message: format!(
-                            "the largest amount of {} ({}), {v} 元, and the narrative's {} ({}, {n} 元) differ by a factor of exactly {f}: one quantity read in two units",
-                            t.title, t.kind, fact.fact, fact.printed
-                        ),
                         locations: vec![
-                            Location { table: Some(t.kind.clone()), ..Location::default() },
+                            Location {
+                                table: Some(t.kind.clone()),
+                                ..Location::default()
+                            },
                             Location {
                                 section: fact.section.clone(),
                                 sentence: Some(fact.sentence.clone()),
@@ -92,7 +97,7 @@ pub fn unit_cross_check(record: &Record) -> Vec<Flag> {
                         ],
                         expected: Some(n.to_string()),
                         found: Some(v.to_string()),
-                        difference: None,
+                        ..Flag::new("meta.amount_unit_mismatch", Severity::Warning, message)
                     });
                     break;
                 }
@@ -115,16 +120,13 @@ fn flag(
     found: Option<String>,
 ) -> Flag {
     Flag {
-        check: check.to_string(),
-        severity,
-        message,
         locations: vec![Location {
             table: table.map(str::to_string),
             ..Location::default()
         }],
         expected,
         found,
-        difference: None,
+        ..Flag::new(check, severity, message)
     }
 }
 

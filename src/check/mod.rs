@@ -10,9 +10,14 @@
 //! `cap = "warning"` (true for most units, not by definition) never raise
 //! more than a warning. Every message says which rule decided.
 
+pub mod locate;
 pub mod meta;
 pub mod narrative;
 pub mod read;
+pub mod text;
+pub mod wording;
+
+pub use text::Text;
 
 use rust_decimal::Decimal;
 
@@ -29,9 +34,12 @@ const WARNING_MAX_SHARE: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
 /// Differences over this many yuan are errors whatever their share.
 const WARNING_MAX_YUAN: Decimal = Decimal::from_parts(10000, 0, 0, false, 0);
 
-/// Runs every check on a record and returns its flags (metadata first, then
-/// the relations in the order they are declared).
-pub fn run(record: &Record, checks: &CheckSet, families: &Families) -> Vec<Flag> {
+/// Runs every check on a record and the document's running text (an empty
+/// [`Text`] when only the record is at hand: the wording checks then find
+/// nothing) and returns its flags (metadata first, then the relations in
+/// the order they are declared, then the wording), each located on its page
+/// and quoted as printed, one per root cause.
+pub fn run(record: &Record, text: &Text, checks: &CheckSet, families: &Families) -> Vec<Flag> {
     let mut flags = meta::check(record, families);
     flags.extend(meta::unit_cross_check(record));
     let tables = &record.tables;
@@ -52,6 +60,8 @@ pub fn run(record: &Record, checks: &CheckSet, families: &Families) -> Vec<Flag>
         each_code(tables, rule, &mut flags);
     }
     narrative::check(record, checks, &mut flags);
+    wording::check(record, text, checks, &mut flags);
+    locate::finish(record, text, &mut flags);
     flags
 }
 
@@ -300,18 +310,17 @@ fn compare(
             severity = cap;
         }
     }
+    let message = format!(
+        "{what}: printed {} but the relation gives {} — {rule}",
+        found.total.normalize(),
+        expected.total.normalize()
+    );
     flags.push(Flag {
-        check: id.to_string(),
-        severity,
-        message: format!(
-            "{what}: printed {} but the relation gives {} — {rule}",
-            found.total.normalize(),
-            expected.total.normalize()
-        ),
         locations,
         expected: Some(expected.total.normalize().to_string()),
         found: Some(found.total.normalize().to_string()),
         difference: Some(diff.normalize().to_string()),
+        ..Flag::new(id, severity, message)
     });
 }
 

@@ -115,18 +115,28 @@ fn percent_flag(
             "beyond rounding by more than one percentage point or 5% of the value".to_string(),
         )
     };
+    let message = format!(
+        "{what}: printed {}% but the figures give {}% — {rule}",
+        printed.normalize(),
+        expected.round_dp(2).normalize()
+    );
+    let (expected, found, difference) = (
+        Some(expected.round_dp(4).normalize().to_string()),
+        Some(printed.normalize().to_string()),
+        Some(diff.round_dp(4).normalize().to_string()),
+    );
     flags.push(Flag {
-        check: id.to_string(),
-        severity,
-        message: format!(
-            "{what}: printed {}% but the figures give {}% — {rule}",
-            printed.normalize(),
-            expected.round_dp(2).normalize()
-        ),
         locations,
-        expected: Some(expected.round_dp(4).normalize().to_string()),
-        found: Some(printed.normalize().to_string()),
-        difference: Some(diff.round_dp(4).normalize().to_string()),
+        printed_unit: Some(crate::record::PrintedAmounts {
+            unit: "%".to_string(),
+            expected: expected.clone(),
+            found: found.clone(),
+            difference: difference.clone(),
+        }),
+        expected,
+        found,
+        difference,
+        ..Flag::new(id, severity, message)
     });
 }
 
@@ -202,6 +212,59 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                 percent_flag(
                     "narrative.change_percent",
                     what,
+                    p,
+                    expected,
+                    allowance,
+                    vec![fact_location(pf)],
+                    flags,
+                );
+            }
+        }
+    }
+    for rule in &set.fact_growth {
+        for pf in facts(record, &rule.percent) {
+            let Some(p) = pf.percent else { continue };
+            // Both figures come from the percentage's own sentence.
+            let same = |id: &str| {
+                record
+                    .narrative
+                    .iter()
+                    .find(|g| g.fact == id && g.sentence == pf.sentence && g.section == pf.section)
+                    .and_then(amount)
+            };
+            let (Some(base), Some(current)) = (same(&rule.base), same(&rule.current)) else {
+                continue;
+            };
+            let change = (current.0 - base.0, current.1 + base.1);
+            if let Some((expected, allowance)) = ratio(change, base, p) {
+                let direction = |v: Decimal| {
+                    if v.is_sign_negative() {
+                        "a decrease"
+                    } else {
+                        "an increase"
+                    }
+                };
+                let turned = !p.is_zero()
+                    && !expected.is_zero()
+                    && p.is_sign_negative() != expected.is_sign_negative();
+                let what = format!(
+                    "{} from {} to {} {}",
+                    rule.percent,
+                    base.0.normalize(),
+                    current.0.normalize(),
+                    if turned {
+                        format!(
+                            "(the text states {}, the figures are {})",
+                            direction(p),
+                            direction(expected)
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+                percent_flag(
+                    "narrative.growth_percent",
+                    what.trim_end().to_string(),
                     p,
                     expected,
                     allowance,
@@ -375,11 +438,16 @@ fn fact_table(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
             };
             let mut locations = vec![fact_location(f)];
             locations.extend(table.cells.iter().cloned());
-            let what = format!(
-                "narrative {} {} against the tables",
-                rule.fact,
-                f.subject.clone().unwrap_or_default()
-            );
+            let what = match &f.subject {
+                Some(subject) => format!(
+                    "the narrative's {} ({subject}), {}, against the tables",
+                    rule.fact, f.printed
+                ),
+                None => format!(
+                    "the narrative's {}, {}, against the tables",
+                    rule.fact, f.printed
+                ),
+            };
             compare(
                 "narrative.table_amount",
                 &what,

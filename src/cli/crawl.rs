@@ -276,6 +276,8 @@ fn extract_handed(
         fingerprint: &fingerprint,
         tally: Default::default(),
         failed: 0,
+        accepted: Default::default(),
+        open_flags: 0,
     };
     let batch = Batch::new(extractor, None)?;
     // Whatever is waiting, up to a chunk; blocks only for the first.

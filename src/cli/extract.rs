@@ -178,6 +178,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         fingerprint: &fingerprint,
         tally: Default::default(),
         failed: 0,
+        accepted: args.extraction.accepted()?,
+        open_flags: 0,
     };
     let started = Instant::now();
     let mut extracted: Option<usize> = None;
@@ -286,6 +288,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
         o.commit()?;
     }
     let (tally, failed) = (sink.tally.clone(), sink.failed);
+    if args.extraction.accept.is_some() {
+        eprintln!(
+            "gongkai: {} findings not in --accept {}",
+            sink.open_flags,
+            args.extraction
+                .accept
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        );
+    }
     if let (Some(store), Some(db)) = (&store, &args.db) {
         runtime.block_on(store.close());
         eprintln!(

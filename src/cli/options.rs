@@ -97,9 +97,31 @@ pub struct ExtractArgs {
     /// Worker threads (default: one per core).
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Findings reviewed and accepted: a file of flag ids, one per line
+    /// (anything after the id, and lines starting with #, are notes). Their
+    /// flags are marked `"accepted": true` and left out of the summary's
+    /// count of new findings.
+    #[arg(long, value_name = "FILE")]
+    pub accept: Option<PathBuf>,
 }
 
 impl ExtractArgs {
+    /// The flag ids of `--accept` (empty without it).
+    pub fn accepted(&self) -> Result<std::collections::HashSet<String>> {
+        let Some(path) = &self.accept else {
+            return Ok(Default::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading --accept {}", path.display()))?;
+        Ok(text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| l.split_whitespace().next())
+            .map(str::to_string)
+            .collect())
+    }
+
     /// The extractor these flags describe.
     pub fn extractor(&self) -> Result<Extractor> {
         let limits = Limits {

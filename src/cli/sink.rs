@@ -28,6 +28,10 @@ pub struct Sink<'a> {
     pub fingerprint: &'a str,
     pub tally: Tally,
     pub failed: usize,
+    /// Flag ids a user accepted (`--accept`).
+    pub accepted: std::collections::HashSet<String>,
+    /// Flags written that are not accepted.
+    pub open_flags: usize,
 }
 
 impl Sink<'_> {
@@ -37,6 +41,16 @@ impl Sink<'_> {
         if record.error.is_some() {
             self.failed += 1;
         }
+        let marked;
+        let record = if record.flags.iter().any(|f| self.accepted.contains(&f.id)) {
+            let mut r = record.clone();
+            gongkai::check::locate::accept(&mut r, &self.accepted);
+            marked = r;
+            &marked
+        } else {
+            record
+        };
+        self.open_flags += record.flags.iter().filter(|f| !f.accepted).count();
         match self.lines.as_mut() {
             Some(Lines::Stream(out)) => {
                 if self.pretty {

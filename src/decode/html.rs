@@ -197,10 +197,10 @@ const BLOCK_TAGS: &[&str] = &[
 
 impl Walker {
     fn flush_line(&mut self) {
-        let text = normalize(&self.line);
+        let line = TextLine::new(1, &self.line);
         self.line.clear();
-        if !text.is_empty() {
-            self.blocks.push(Block::Text(TextLine { page: 1, text }));
+        if !line.text.is_empty() {
+            self.blocks.push(Block::Text(line));
         }
     }
 
@@ -432,7 +432,8 @@ mod tests {
             d.blocks[0],
             Block::Text(TextLine {
                 page: 1,
-                text: "收入决算表".into()
+                text: "收入决算表".into(),
+                printed: None,
             })
         );
     }

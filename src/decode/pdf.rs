@@ -544,10 +544,12 @@ impl OutputDev for Collector {
         font_size: f64,
         text: &str,
     ) -> Result<(), OutputError> {
+        let printed = crate::text::fold(text);
         let text = normalize(text);
         if text.is_empty() {
             return Ok(());
         }
+        let printed = (printed != text).then_some(printed);
         // The effective size: the side of the square with the area of the
         // font-size square mapped through the text rendering matrix.
         let vx = font_size * (trm.m11 + trm.m21);
@@ -580,6 +582,7 @@ impl OutputDev for Collector {
             // Horizontal as displayed (the normal case).
             Glyph {
                 text,
+                printed,
                 x0: ox.min(ex),
                 y0: oy - size,
                 x1: ox.max(ex),
@@ -590,6 +593,7 @@ impl OutputDev for Collector {
             // Vertical as displayed: a column of glyphs.
             Glyph {
                 text,
+                printed,
                 x0: ox - size / 2.0,
                 y0: oy.min(ey),
                 x1: ox + size / 2.0,
@@ -632,6 +636,7 @@ mod tests {
                 .chars()
                 .map(|c| Glyph {
                     text: c.to_string(),
+                    printed: None,
                     x0: 0.0,
                     y0: 0.0,
                     x1: 1.0,

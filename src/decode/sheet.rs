@@ -118,10 +118,7 @@ fn read_workbook(bytes: &[u8], name: &str, limits: &Limits) -> Result<Decoded> {
             }
         }
         // A sheet starts with its title rows; they are text, the rest a grid.
-        blocks.push(Block::Text(TextLine {
-            page,
-            text: normalize(sheet),
-        }));
+        blocks.push(Block::Text(TextLine::new(page, sheet)));
         let mut grid_rows = Vec::new();
         for row in rows {
             let filled: Vec<&GridCell> = row
@@ -133,6 +130,7 @@ fn read_workbook(bytes: &[u8], name: &str, limits: &Limits) -> Result<Decoded> {
                     blocks.push(Block::Text(TextLine {
                         page,
                         text: cell.text.clone(),
+                        printed: None,
                     }));
                 }
                 continue;

@@ -38,10 +38,11 @@ pub fn blocks_from_text(text: &str) -> Vec<Block> {
             continue;
         }
         flush(&mut rows, &mut blocks);
-        blocks.push(Block::Text(TextLine {
-            page: 1,
-            text: line,
-        }));
+        blocks.push(Block::Text(TextLine::from_parts(
+            1,
+            line,
+            clean_markup(&crate::text::fold(raw)),
+        )));
     }
     flush(&mut rows, &mut blocks);
     blocks

@@ -48,10 +48,7 @@ pub fn page_blocks(page: &Page) -> Vec<Block> {
                 if !text.is_empty() {
                     items.push((
                         line.top,
-                        Block::Text(TextLine {
-                            page: page.number,
-                            text,
-                        }),
+                        Block::Text(TextLine::from_parts(page.number, text, line.printed())),
                     ));
                 }
             }

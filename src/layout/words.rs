@@ -55,6 +55,11 @@ impl Line {
     pub fn text(&self) -> String {
         join_glyphs(&self.glyphs, true)
     }
+
+    /// The line as printed (the glyphs' printed text, spaced as [`Line::text`]).
+    pub fn printed(&self) -> String {
+        crate::text::fold(&join(&self.glyphs, true, Glyph::printed))
+    }
 }
 
 fn dedupe_overprint(glyphs: &mut Vec<Glyph>) {
@@ -97,6 +102,10 @@ pub fn group_lines<'a>(glyphs: impl IntoIterator<Item = &'a Glyph>) -> Vec<Line>
 /// Joins glyphs (sorted by x) into text, with a space at each gap wider than
 /// [`WORD_GAP`] × size; between two CJK characters only when `cjk_space`.
 pub fn join_glyphs(glyphs: &[Glyph], cjk_space: bool) -> String {
+    normalize(&join(glyphs, cjk_space, |g| &g.text))
+}
+
+fn join<'a>(glyphs: &'a [Glyph], cjk_space: bool, text: impl Fn(&'a Glyph) -> &'a str) -> String {
     let mut s = String::new();
     let mut prev: Option<&Glyph> = None;
     for g in glyphs {
@@ -107,10 +116,10 @@ pub fn join_glyphs(glyphs: &[Glyph], cjk_space: bool) -> String {
                 s.push(' ');
             }
         }
-        s.push_str(&g.text);
+        s.push_str(text(g));
         prev = Some(g);
     }
-    normalize(&s)
+    s
 }
 
 fn last_is_cjk(s: &str) -> bool {
@@ -146,6 +155,7 @@ pub(crate) mod tests {
         let w = if text.chars().any(is_cjk) { 10.0 } else { 5.0 };
         Glyph {
             text: text.into(),
+            printed: None,
             x0: x,
             y0: y - 10.0,
             x1: x + w,

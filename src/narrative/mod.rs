@@ -32,7 +32,7 @@ pub use crate::patterns::NarrativePatterns;
 use regex::Captures;
 use rust_decimal::Decimal;
 
-use crate::model::Block;
+use crate::model::{Block, Heading};
 use crate::record::NarrativeFact;
 use crate::text::squash;
 
@@ -85,6 +85,9 @@ pub struct Narrative {
     /// The grids it read (self-evaluation tables), each as its page and its
     /// amount-shaped cells: recognition counts their amounts as read.
     pub grids: Vec<(u32, Vec<String>)>,
+    /// The narrative's section headings, in order, each saying whether text
+    /// follows it.
+    pub headings: Vec<Heading>,
 }
 
 /// Reads every narrative fact of a block stream.
@@ -100,6 +103,10 @@ pub fn read(blocks: &[Block], patterns: &NarrativePatterns) -> Narrative {
     let mut buffer = String::new();
     let mut title: Option<String> = None;
     let mut selfeval_context: Option<selfeval::Context> = None;
+    // The section headings; a heading has a body when text, a table or a
+    // deeper heading follows it (`pending` is the last with nothing yet).
+    let mut outline: Vec<Heading> = Vec::new();
+    let mut pending: Option<usize> = None;
     let flush =
         |headings: &[(usize, String)], buffer: &mut String, out: &mut Vec<NarrativeFact>| {
             if !buffer.is_empty() {
@@ -129,12 +136,25 @@ pub fn read(blocks: &[Block], patterns: &NarrativePatterns) -> Narrative {
                     mode = Mode::Narrative;
                 } else if mode == Mode::Narrative {
                     if let Some((level, h)) = heading(&t, s) {
+                        if let Some(p) = pending.take() {
+                            outline[p].has_body = outline[p].level < level;
+                        }
+                        pending = Some(outline.len());
+                        outline.push(Heading {
+                            page: line.page,
+                            level,
+                            text: h.clone(),
+                            has_body: false,
+                        });
                         flush(&headings, &mut buffer, &mut out);
                         while headings.last().is_some_and(|(l, _)| *l >= level) {
                             headings.pop();
                         }
                         headings.push((level, h));
                     } else {
+                        if let Some(p) = pending.take() {
+                            outline[p].has_body = true;
+                        }
                         buffer.push_str(&t);
                     }
                 } else if mode == Mode::Attachment && patterns.selfeval.title.is_match(&t) {
@@ -142,6 +162,11 @@ pub fn read(blocks: &[Block], patterns: &NarrativePatterns) -> Narrative {
                 }
             }
             Block::Grid(grid) => {
+                if mode == Mode::Narrative {
+                    if let Some(p) = pending.take() {
+                        outline[p].has_body = true;
+                    }
+                }
                 if mode == Mode::Attachment
                     && selfeval::read(
                         grid,
@@ -157,7 +182,11 @@ pub fn read(blocks: &[Block], patterns: &NarrativePatterns) -> Narrative {
         }
     }
     flush(&headings, &mut buffer, &mut out);
-    Narrative { facts: out, grids }
+    Narrative {
+        facts: out,
+        grids,
+        headings: outline,
+    }
 }
 
 fn section_path(headings: &[(usize, String)]) -> String {

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::record::{Level, Severity, Side};
+use crate::record::{DocumentKind, Level, Scope, Severity, Side};
 
 /// Per row of a table: `total` = Σ `parts` (a part may be negated with "-").
 #[derive(Debug, Clone, Deserialize)]
@@ -112,6 +112,20 @@ pub struct FactChange {
     pub percent: String,
 }
 
+/// A growth percentage is (current − base) / base, both stated in the same
+/// sentence ("2025年当年预算执行数为X万元, 2026年预算安排Y万元, 比2025年预算执行数增加P%");
+/// its sign is the direction the text states.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactGrowth {
+    /// The percentage fact.
+    pub percent: String,
+    /// This year's amount.
+    pub current: String,
+    /// The amount it is compared with.
+    pub base: String,
+}
+
 /// A percentage is numerator over denominator (completion rates).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -159,6 +173,82 @@ pub struct FactSameChange {
     pub changes: [String; 2],
 }
 
+/// A wording rule: a pattern in the running text that is a finding
+/// (template residue, a placeholder, doubled punctuation, scope words).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextRule {
+    /// Check id.
+    pub id: String,
+    /// Severity of a match.
+    pub severity: Severity,
+    /// Matched against the squashed, NFKC-normalized text (or the printed
+    /// characters line by line, with `printed`). A group named `hit` is
+    /// what the finding is about (else the whole match).
+    #[serde(with = "re")]
+    pub pattern: regex::Regex,
+    /// Matches of this are no finding (checked on the sentence around).
+    #[serde(default, with = "opt_regex")]
+    pub unless: Option<regex::Regex>,
+    /// What is wrong, for a person; `{hit}` is replaced by the text.
+    pub message: String,
+    /// Match the characters as printed (garbled characters NFKC would hide).
+    #[serde(default)]
+    pub printed: bool,
+    /// Only in documents of these kinds (all when empty).
+    #[serde(default)]
+    pub documents: Vec<DocumentKind>,
+    /// Only in documents of this scope.
+    #[serde(default)]
+    pub scope: Option<Scope>,
+    /// Only in documents whose title matches.
+    #[serde(default, with = "opt_regex")]
+    pub title: Option<regex::Regex>,
+    /// One flag per document (the first match, with the count of all).
+    #[serde(default)]
+    pub once: bool,
+}
+
+/// A function-classification name the Ministry of Finance replaced.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Renaming {
+    /// The code (3, 5 or 7 digits).
+    pub code: String,
+    /// The name before.
+    pub old: String,
+    /// The name from `from` on.
+    pub new: String,
+    /// First budget year of the new name.
+    pub from: i32,
+    /// Where the change is documented.
+    pub source: String,
+}
+
+/// A section every full disclosure of a kind has.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredSection {
+    /// Id (in the check id and messages).
+    pub id: String,
+    /// Its name, for messages.
+    pub name: String,
+    /// Document kinds that require it.
+    pub documents: Vec<DocumentKind>,
+    /// A text line that is the section (its heading) or its content.
+    #[serde(with = "re")]
+    pub pattern: regex::Regex,
+}
+
+mod re {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<regex::Regex, D::Error> {
+        let s = String::deserialize(d)?;
+        regex::Regex::new(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 mod opt_regex {
     use serde::{Deserialize, Deserializer};
 
@@ -197,6 +287,9 @@ pub struct CheckSet {
     /// Narrative completion rates.
     #[serde(default)]
     pub fact_ratio: Vec<FactRatio>,
+    /// Narrative growth percentages.
+    #[serde(default)]
+    pub fact_growth: Vec<FactGrowth>,
     /// Narrative sums.
     #[serde(default)]
     pub fact_sum: Vec<FactSum>,
@@ -206,6 +299,15 @@ pub struct CheckSet {
     /// Balanced totals change alike.
     #[serde(default)]
     pub fact_same_change: Vec<FactSameChange>,
+    /// Wording rules.
+    #[serde(default)]
+    pub text: Vec<TextRule>,
+    /// Renamed function-classification names, dated.
+    #[serde(default)]
+    pub renamed: Vec<Renaming>,
+    /// Sections a full disclosure has.
+    #[serde(default)]
+    pub section: Vec<RequiredSection>,
     /// Function-class codes and their names (from `common.toml`), for facts
     /// that name a class.
     #[serde(skip)]
@@ -236,6 +338,10 @@ impl CheckSet {
                     }
                 }
             }
+            set.text.extend(part.text);
+            set.renamed.extend(part.renamed);
+            set.section.extend(part.section);
+            set.fact_growth.extend(part.fact_growth);
             set.fact_table.extend(part.fact_table);
             set.fact_share.extend(part.fact_share);
             set.fact_change.extend(part.fact_change);

@@ -210,11 +210,13 @@ impl Building {
     fn finish(self, patterns: &TablePatterns, out: &mut Vec<Block>, notes: &mut Vec<RowNote>) {
         let pattern = &patterns.kinds[self.pattern];
         if self.rows.is_empty() {
-            out.extend(
-                self.header
-                    .into_iter()
-                    .map(|(_, text, page)| Block::Text(TextLine { page, text })),
-            );
+            out.extend(self.header.into_iter().map(|(_, text, page)| {
+                Block::Text(TextLine {
+                    page,
+                    text,
+                    printed: None,
+                })
+            }));
             return;
         }
         let text: String = self.header.iter().map(|(h, _, _)| h.as_str()).collect();

@@ -156,6 +156,7 @@ fn peel_title_rows(blocks: &[Block], patterns: &TablePatterns) -> Vec<Block> {
                 out.push(Block::Text(crate::model::TextLine {
                     page: grid.page,
                     text: text.to_string(),
+                    printed: None,
                 }));
                 skip += 1;
                 continue;

@@ -407,8 +407,8 @@ pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Resu
     let flags: Vec<_> = record.flags.iter().enumerate().collect();
     for chunk in flags.chunks(CHUNK) {
         let sql = format!(
-            "INSERT INTO flags (document_id, ordinal, check_id, severity, message, locations, expected, found, difference) VALUES {}",
-            values_clause(backend, chunk.len(), &[false; 9], 1)
+            "INSERT INTO flags (document_id, ordinal, check_id, severity, message, locations, expected, found, difference, flag_id, pages, snippet, related) VALUES {}",
+            values_clause(backend, chunk.len(), &[false; 13], 1)
         );
         let mut q: Query<'_, Any, AnyArguments> = sqlx::query(AssertSqlSafe(sql));
         for (i, f) in chunk {
@@ -421,7 +421,11 @@ pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Resu
                 .bind(serde_json::to_string(&f.locations).unwrap_or_else(|_| "[]".into()))
                 .bind(f.expected.clone())
                 .bind(f.found.clone())
-                .bind(f.difference.clone());
+                .bind(f.difference.clone())
+                .bind(f.id.clone())
+                .bind(serde_json::to_string(&f.pages).unwrap_or_else(|_| "[]".into()))
+                .bind(f.snippet.clone())
+                .bind(serde_json::to_string(&f.related).unwrap_or_else(|_| "[]".into()));
         }
         q.execute(&mut *tx).await?;
     }

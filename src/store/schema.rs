@@ -49,6 +49,11 @@ pub const SQLITE: &[Migration] = &[
         name: "extraction_claims",
         sql: include_str!("../../migrations/sqlite/0006_extraction_claims.sql"),
     },
+    Migration {
+        version: 7,
+        name: "flag_findings",
+        sql: include_str!("../../migrations/sqlite/0007_flag_findings.sql"),
+    },
 ];
 
 /// PostgreSQL migrations.
@@ -82,6 +87,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 6,
         name: "extraction_claims",
         sql: include_str!("../../migrations/postgres/0006_extraction_claims.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "flag_findings",
+        sql: include_str!("../../migrations/postgres/0007_flag_findings.sql"),
     },
 ];
 

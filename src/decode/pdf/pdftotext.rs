@@ -16,7 +16,6 @@ use crate::decode::child;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Glyph, Page};
 use crate::settings::Limits;
-use crate::text::normalize;
 
 /// The engine name recorded in [`Decoded::engine`](crate::model::Decoded::engine).
 pub const ENGINE: &str = "pdftotext";
@@ -145,7 +144,7 @@ pub fn parse_bbox_layout(xhtml: &str) -> Vec<Page> {
             });
         } else if tag.starts_with("word ") {
             let close = rest.find("</word>").unwrap_or(rest.len());
-            let text = normalize(&unescape(&rest[..close]));
+            let text = unescape(&rest[..close]);
             rest = &rest[close..];
             let (Some(x0), Some(y0), Some(x1), Some(y1)) = (
                 attr(tag, "xMin"),
@@ -166,19 +165,39 @@ pub fn parse_bbox_layout(xhtml: &str) -> Vec<Page> {
 /// Splits a word box into one glyph per character, CJK characters counting
 /// as full width and the others as half width ([`HALF_WIDTH`]).
 fn push_word(page: &mut Page, text: &str, x0: f64, y0: f64, x1: f64, y1: f64) {
-    let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    // One glyph per character of the normalized text; the first glyph of a
+    // printed character NFKC changed keeps it as printed (the others of it
+    // print nothing), so a line's printed text joins up exactly.
+    let mut chars: Vec<(char, Option<String>)> = Vec::new();
+    for raw in text.chars().filter(|c| !c.is_whitespace()) {
+        let normalized: Vec<char> = crate::text::nfkc_char(raw)
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let changed = normalized.as_slice() != [raw];
+        for (i, &c) in normalized.iter().enumerate() {
+            let printed = changed.then(|| {
+                if i == 0 {
+                    raw.to_string()
+                } else {
+                    String::new()
+                }
+            });
+            chars.push((c, printed));
+        }
+    }
     if chars.is_empty() {
         return;
     }
     let weight = |c: char| if is_wide(c) { 1.0 } else { HALF_WIDTH };
-    let total: f64 = chars.iter().map(|&c| weight(c)).sum();
+    let total: f64 = chars.iter().map(|&(c, _)| weight(c)).sum();
     let size = (y1 - y0).max(0.1);
     let unit = (x1 - x0) / total;
     let mut at = x0;
-    for &c in &chars {
+    for (c, printed) in chars {
         let w = unit * weight(c);
         page.glyphs.push(Glyph {
             text: c.to_string(),
+            printed,
             x0: at,
             y0,
             x1: at + w,
