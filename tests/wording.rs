@@ -363,6 +363,28 @@ fn corpus_documents_with_the_findings_they_print() {
             hit.pages
         );
     }
+    // The narrative's item amount against its table row: 887.36万元 printed
+    // for a row of 873,617.00 元 (87.36万元); truncations are info.
+    let path = shared.join("corpus/raw/tianbaoxitong/上海市普陀区财政局部门25年预算.pdf");
+    if path.exists() {
+        let r = extract(&path);
+        let items: Vec<&Flag> = flags(&r, "narrative.item_amount");
+        let wrong: Vec<&&Flag> = items
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        assert_eq!(wrong.len(), 1, "{items:#?}");
+        assert!(
+            snippet(wrong[0]).contains("机关事业单位职业年金缴费支出（项）”887.36万元"),
+            "{}",
+            snippet(wrong[0])
+        );
+        assert!(wrong[0].pages.contains(&7));
+        assert!(items
+            .iter()
+            .filter(|f| f.severity != Severity::Error)
+            .all(|f| f.severity == Severity::Info));
+    }
 }
 
 #[test]
@@ -399,4 +421,43 @@ fn characters_as_printed_and_figures_left_out() {
     ] {
         assert!(flags(&seed, check).is_empty(), "{check} on the seed");
     }
+}
+
+#[test]
+fn a_table_the_contents_announce_and_the_document_lacks() {
+    let text = seed_text();
+    let start = text
+        .find("\n国有资本经营预算财政拨款支出决算表\n")
+        .unwrap_or_else(|| panic!("table 09"));
+    let end = text
+        .find("部门决算公开相关信息统计表\n\n公开10表")
+        .unwrap_or_else(|| panic!("table 10"));
+    // Its contents lines with spaces before the page numbers (the text
+    // rendering separates them by tabs, which makes them a grid).
+    let cut = format!("{}\n{}", &text[..start], &text[end..]).replace(".....\t", "..... ");
+    let r = extractor().extract_bytes(cut.as_bytes(), "cut.txt", None);
+    assert!(!r.tables.iter().any(|t| t.kind == "state_capital"));
+    let found: Vec<&Flag> = r
+        .flags
+        .iter()
+        .filter(|f| f.message.contains("the contents list"))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "{:#?}",
+        r.flags.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+    assert!(
+        found[0]
+            .message
+            .contains("国有资本经营预算财政拨款支出决算表"),
+        "{}",
+        found[0].message
+    );
+    let seed = extract(&sample("seed_changzhi_2022_final.txt"));
+    assert!(!seed
+        .flags
+        .iter()
+        .any(|f| f.message.contains("the contents list")));
 }

@@ -10,6 +10,7 @@
 //! `cap = "warning"` (true for most units, not by definition) never raise
 //! more than a warning. Every message says which rule decided.
 
+pub mod items;
 pub mod locate;
 pub mod meta;
 pub mod narrative;
@@ -60,7 +61,8 @@ pub fn run(record: &Record, text: &Text, checks: &CheckSet, families: &Families)
         each_code(tables, rule, &mut flags);
     }
     narrative::check(record, checks, &mut flags);
-    wording::check(record, text, checks, &mut flags);
+    wording::check(record, text, checks, families, &mut flags);
+    items::check(record, text, checks, &mut flags);
     locate::finish(record, text, &mut flags);
     flags
 }

@@ -11,6 +11,7 @@ use regex::Regex;
 
 use super::text::Text;
 use crate::patterns::checks::{CheckSet, TextRule};
+use crate::patterns::Families;
 use crate::record::{DocumentKind, Flag, Location, Record, Severity};
 
 /// Flags one rule raises in one document at most; the last names how many
@@ -30,7 +31,13 @@ const CONTEXT_QUOTE: usize = 40;
 const MIN_TABLES_FOR_SECTIONS: usize = 3;
 
 /// Runs the wording checks.
-pub fn check(record: &Record, text: &Text, set: &CheckSet, flags: &mut Vec<Flag>) {
+pub fn check(
+    record: &Record,
+    text: &Text,
+    set: &CheckSet,
+    families: &Families,
+    flags: &mut Vec<Flag>,
+) {
     if text.is_empty() {
         return;
     }
@@ -46,6 +53,83 @@ pub fn check(record: &Record, text: &Text, set: &CheckSet, flags: &mut Vec<Flag>
     required_sections(record, text, set, flags);
     blank_pages(text, flags);
     renamed(record, text, set, flags);
+    contents(record, text, families, flags);
+}
+
+/// A table the contents announce (a line of the contents page, or a line
+/// with dot leaders, naming a table of the document's kind) and the
+/// document does not print, not even as declared empty.
+fn contents(record: &Record, text: &Text, families: &Families, flags: &mut Vec<Flag>) {
+    let Some(kind) = record.document.kind else {
+        return;
+    };
+    // A narrative-only file lists the tables published beside it.
+    let tables = record
+        .tables
+        .iter()
+        .filter(|t| t.kind != crate::record::UNRECOGNIZED)
+        .count();
+    if tables < MIN_TABLES_FOR_SECTIONS {
+        return;
+    }
+    let squashed: Vec<(u32, String)> = text
+        .printed_lines()
+        .map(|(p, l)| (p, crate::text::squash(&crate::text::normalize(l))))
+        .collect();
+    let contents_pages: Vec<u32> = squashed
+        .iter()
+        .filter(|(_, l)| l == "目录")
+        .map(|(p, _)| *p)
+        .collect();
+    let mut announced: Vec<(&str, &str, u32, String)> = Vec::new();
+    for (page, line) in &squashed {
+        let listed = contents_pages.contains(page) || line.contains("....") || line.contains("……");
+        if !listed {
+            continue;
+        }
+        // The longest table name the line holds is the table it lists.
+        let Some(k) = families
+            .of_document(kind)
+            .filter(|k| !k.name.is_empty() && line.contains(k.name.as_str()))
+            .max_by_key(|k| k.name.chars().count())
+        else {
+            continue;
+        };
+        if !announced.iter().any(|(kk, ..)| *kk == k.kind) {
+            announced.push((k.kind.as_str(), k.name.as_str(), *page, line.clone()));
+        }
+    }
+    for (kind, name, page, line) in announced {
+        if record.tables.iter().any(|t| t.kind == kind) {
+            continue;
+        }
+        // One root cause, one flag: a required table found missing says the
+        // contents list it.
+        if let Some(f) = flags.iter_mut().find(|f| {
+            f.check == "meta.required_table_missing"
+                && f.locations.first().and_then(|l| l.table.as_deref()) == Some(kind)
+        }) {
+            f.message = format!("{} (the contents list it on page {page})", f.message);
+            if !f.pages.contains(&page) {
+                f.pages.push(page);
+            }
+            continue;
+        }
+        flags.push(Flag {
+            locations: vec![Location {
+                table: Some(kind.to_string()),
+                page: Some(page),
+                ..Location::default()
+            }],
+            pages: vec![page],
+            snippet: text.find(&line).map(|s| s.printed),
+            ..Flag::new(
+                "text.contents_table_missing",
+                Severity::Warning,
+                format!("the contents list {name}; the document prints no such table (nor says it is empty)"),
+            )
+        });
+    }
 }
 
 fn applies(rule: &TextRule, record: &Record) -> bool {

@@ -209,6 +209,27 @@ pub struct TextRule {
     pub once: bool,
 }
 
+/// How the narrative states one functional-classification item: its
+/// 类/款/项 chain and the amount that follows, checked against the row of
+/// that item in `tables`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemStatement {
+    /// Document kinds it applies to.
+    pub documents: Vec<DocumentKind>,
+    /// Over the squashed normalized text: groups `class`, `section`,
+    /// `item`, optionally `class_code`, `section_code`, `item_code`.
+    #[serde(with = "re")]
+    pub chain: regex::Regex,
+    /// Right after the chain: groups `amount` and `unit`.
+    #[serde(with = "re")]
+    pub amount: regex::Regex,
+    /// Table kinds holding the item rows, in order.
+    pub tables: Vec<String>,
+    /// Value columns compared, in order (the first a row prints).
+    pub columns: Vec<String>,
+}
+
 /// A function-classification name the Ministry of Finance replaced.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -308,6 +329,9 @@ pub struct CheckSet {
     /// Sections a full disclosure has.
     #[serde(default)]
     pub section: Vec<RequiredSection>,
+    /// Narrative statements about one classification item.
+    #[serde(default)]
+    pub item_statement: Vec<ItemStatement>,
     /// Function-class codes and their names (from `common.toml`), for facts
     /// that name a class.
     #[serde(skip)]
@@ -341,6 +365,7 @@ impl CheckSet {
             set.text.extend(part.text);
             set.renamed.extend(part.renamed);
             set.section.extend(part.section);
+            set.item_statement.extend(part.item_statement);
             set.fact_growth.extend(part.fact_growth);
             set.fact_table.extend(part.fact_table);
             set.fact_share.extend(part.fact_share);
