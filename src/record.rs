@@ -219,6 +219,15 @@ pub enum AmountUnit {
 }
 
 impl AmountUnit {
+    /// The unit as documents print it (元, 千元, 万元).
+    pub fn name(self) -> &'static str {
+        match self {
+            AmountUnit::Yuan => "元",
+            AmountUnit::ThousandYuan => "千元",
+            AmountUnit::TenThousandYuan => "万元",
+        }
+    }
+
     /// How many yuan one printed unit is.
     pub fn factor(self) -> Decimal {
         match self {

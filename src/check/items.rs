@@ -8,17 +8,12 @@
 
 use rust_decimal::Decimal;
 
-use super::printed_half_unit;
+use super::locate::unit_of_printed;
 use super::text::Text;
+use super::{half_unit, material, printed_half_unit};
 use crate::patterns::checks::{CheckSet, ItemStatement};
 use crate::record::{AmountUnit, Flag, Level, Location, Record, Row, Severity, Table};
 use crate::text::squash;
-
-/// Differences under this share of the amount (and under
-/// [`WARNING_MAX_YUAN`]) are warnings, larger ones errors.
-const WARNING_MAX_PERMILLE: i64 = 10;
-/// Differences over this many yuan are errors whatever their share.
-const WARNING_MAX_YUAN: i64 = 10_000;
 
 /// One statement read from the text.
 struct Statement {
@@ -90,11 +85,7 @@ fn statements(rule: &ItemStatement, text: &Text) -> Vec<Statement> {
         let amount = rule.amount.captures(rest).and_then(|a| {
             let number = a.name("amount")?.as_str();
             let unit = a.name("unit").map_or("元", |u| u.as_str());
-            let factor = match unit {
-                "万元" => AmountUnit::TenThousandYuan.factor(),
-                "千元" => AmountUnit::ThousandYuan.factor(),
-                _ => Decimal::ONE,
-            };
+            let factor = unit_of_printed(unit).map_or(Decimal::ONE, AmountUnit::factor);
             let value: Decimal = number.replace(',', "").parse().ok()?;
             Some((
                 value * factor,
@@ -144,12 +135,11 @@ fn resolve(t: &Table, s: &Statement) -> Option<String> {
         })
 }
 
-fn value(row: &Row, columns: &[String]) -> Option<(Decimal, Decimal, String)> {
-    columns.iter().find_map(|c| {
-        let v = row.values.get(c)?;
-        let printed = row.printed.get(c).cloned().unwrap_or_default();
-        Some((*v, Decimal::ZERO, printed))
-    })
+/// The first of `columns` the row prints: its key and value.
+fn value<'a>(row: &Row, columns: &'a [String]) -> Option<(&'a str, Decimal)> {
+    columns
+        .iter()
+        .find_map(|c| row.values.get(c).map(|v| (c.as_str(), *v)))
 }
 
 fn one(rule: &ItemStatement, tables: &[&Table], s: &Statement, text: &Text, flags: &mut Vec<Flag>) {
@@ -228,47 +218,43 @@ fn one(rule: &ItemStatement, tables: &[&Table], s: &Statement, text: &Text, flag
     let Some((amount, half, printed)) = &s.amount else {
         return;
     };
-    let mut nearest: Option<(Decimal, &Table, String)> = None;
+    // The cell of the table whose figure is nearest the narrative's.
+    let mut nearest: Option<(Decimal, &Table, &str, &str)> = None;
     for (t, code) in &resolved {
         let Some(r) = row(t, code) else { continue };
-        let Some((v, _, cell)) = value(r, &rule.columns) else {
+        let Some((column, v)) = value(r, &rule.columns) else {
             continue;
         };
-        let tolerance = *half
-            + r.printed.values().next().map_or(Decimal::ZERO, |p| {
-                printed_half_unit(p) * t.amount_unit.unwrap_or(AmountUnit::Yuan).factor()
-            });
-        if (v - amount).abs() <= tolerance {
+        if (v - amount).abs() <= *half + half_unit(r, column, t.amount_unit) {
             return;
         }
         if nearest
             .as_ref()
-            .is_none_or(|(n, _, _)| (v - amount).abs() < (*n - amount).abs())
+            .is_none_or(|(n, ..)| (v - amount).abs() < (*n - amount).abs())
         {
-            nearest = Some((v, t, cell));
+            nearest = Some((v, t, code.as_str(), column));
         }
     }
-    let Some((v, t, cell)) = nearest else { return };
+    let Some((v, t, code, column)) = nearest else {
+        return;
+    };
+    let cell = row(t, code)
+        .and_then(|r| r.printed.get(column))
+        .cloned()
+        .unwrap_or_default();
     let diff = amount - v;
-    let scale = amount.abs().max(v.abs());
     let severity = if diff.abs() <= *half * Decimal::from(3) {
         // Within one unit of the narrative's last digit beyond rounding:
         // truncated instead of rounded.
         Severity::Info
-    } else if diff.abs() * Decimal::from(1000) <= scale * Decimal::from(WARNING_MAX_PERMILLE)
-        && diff.abs() <= Decimal::from(WARNING_MAX_YUAN)
-    {
-        Severity::Warning
     } else {
-        Severity::Error
+        material(diff, amount.abs().max(v.abs()))
     };
     let label = t.label.clone().unwrap_or_else(|| t.title.clone());
-    let mut location = at(t, &code);
-    location.column = rule
-        .columns
-        .iter()
-        .find(|c| row(t, &code).is_some_and(|r| r.values.contains_key(*c)))
-        .cloned();
+    let location = Location {
+        column: Some(column.to_string()),
+        ..at(t, code)
+    };
     flags.push(Flag {
         expected: Some(v.normalize().to_string()),
         found: Some(amount.normalize().to_string()),

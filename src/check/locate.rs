@@ -168,14 +168,15 @@ fn printed_amounts(record: &Record, flag: &Flag) -> Option<PrintedAmounts> {
         Some((yuan / unit.factor()).normalize().to_string())
     };
     Some(PrintedAmounts {
-        unit: unit_label(unit).to_string(),
+        unit: unit.name().to_string(),
         expected: convert(&flag.expected),
         found: convert(&flag.found),
         difference: convert(&flag.difference),
     })
 }
 
-fn unit_of_printed(printed: &str) -> Option<AmountUnit> {
+/// The unit a printed amount ends in ("36.89万元"); none for 亿元 or none.
+pub(crate) fn unit_of_printed(printed: &str) -> Option<AmountUnit> {
     if printed.contains('亿') {
         None
     } else if printed.contains('万') {
@@ -186,14 +187,6 @@ fn unit_of_printed(printed: &str) -> Option<AmountUnit> {
         Some(AmountUnit::Yuan)
     } else {
         None
-    }
-}
-
-fn unit_label(u: AmountUnit) -> &'static str {
-    match u {
-        AmountUnit::Yuan => "元",
-        AmountUnit::ThousandYuan => "千元",
-        AmountUnit::TenThousandYuan => "万元",
     }
 }
 

@@ -7,14 +7,6 @@ use crate::patterns::Families;
 use crate::record::{AmountUnit, Flag, Location, Record, Severity, UnitSource, UNRECOGNIZED};
 use crate::text::squash;
 
-fn unit_name(u: AmountUnit) -> &'static str {
-    match u {
-        AmountUnit::Yuan => "元",
-        AmountUnit::ThousandYuan => "千元",
-        AmountUnit::TenThousandYuan => "万元",
-    }
-}
-
 /// Fewest significant digits an amount needs before a ×10⁴ match with
 /// another is taken as a unit misread rather than a coincidence (100 元 and
 /// 1,000,000 元 match by chance; 4,815.27 and 48,152,700.00 do not).
@@ -53,8 +45,8 @@ pub fn unit_cross_check(record: &Record) -> Vec<Flag> {
                         t.kind,
                         u.title,
                         u.kind,
-                        t.amount_unit.map_or("none", unit_name),
-                        u.amount_unit.map_or("none", unit_name),
+                        t.amount_unit.map_or("none", AmountUnit::name),
+                        u.amount_unit.map_or("none", AmountUnit::name),
                     );
                     flags.push(Flag {
                         locations: vec![
@@ -185,7 +177,7 @@ pub fn check(record: &Record, families: &Families) -> Vec<Flag> {
             continue;
         }
         if let Some(source) = t.unit_source.filter(|s| s.is_inferred()) {
-            let unit = t.amount_unit.map_or("元", unit_name);
+            let unit = t.amount_unit.map_or("元", AmountUnit::name);
             let (severity, how) = match source {
                 UnitSource::InferredTable => (
                     Severity::Info,
@@ -208,7 +200,7 @@ pub fn check(record: &Record, families: &Families) -> Vec<Flag> {
                 format!("{label} ({}) prints no amount unit; {how}", t.kind),
                 Some(&t.kind),
                 None,
-                t.amount_unit.map(|u| unit_name(u).to_string()),
+                t.amount_unit.map(|u| AmountUnit::name(u).to_string()),
             ));
         }
     }

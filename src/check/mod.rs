@@ -67,6 +67,16 @@ pub fn run(record: &Record, text: &Text, checks: &CheckSet, families: &Families)
     flags
 }
 
+/// A difference beyond rounding: a warning when under 1% of `scale` and
+/// under 10,000 元, else an error.
+pub(crate) fn material(diff: Decimal, scale: Decimal) -> Severity {
+    if diff.abs() <= scale * WARNING_MAX_SHARE && diff.abs() <= WARNING_MAX_YUAN {
+        Severity::Warning
+    } else {
+        Severity::Error
+    }
+}
+
 /// Half a unit of the last printed digit of an amount, in its printed unit
 /// ("8.53" → 0.005, "7" → 0.5): how far the printed value may be from the
 /// value it was rounded from. The tolerance every check allows per term, and
@@ -116,7 +126,7 @@ fn names_match(row: Option<&str>, name: &str) -> bool {
 }
 
 /// Half a unit of the last printed digit, in yuan.
-fn half_unit(row: &Row, column: &str, unit: Option<AmountUnit>) -> Decimal {
+pub(crate) fn half_unit(row: &Row, column: &str, unit: Option<AmountUnit>) -> Decimal {
     if row.counts.iter().any(|c| c == column) {
         return Decimal::ZERO;
     }
@@ -290,7 +300,7 @@ fn compare(
             Severity::Info,
             format!("rounding: |difference| {} ≤ tolerance {} ({} printed terms × half a unit of the last digit)", diff.abs().normalize(), tolerance.normalize(), found.terms + expected.terms),
         )
-    } else if diff.abs() <= scale * WARNING_MAX_SHARE && diff.abs() <= WARNING_MAX_YUAN {
+    } else if material(diff, scale) == Severity::Warning {
         (
             Severity::Warning,
             format!(

@@ -237,6 +237,15 @@ impl Text {
     pub fn printed_lines(&self) -> impl Iterator<Item = (u32, &str)> {
         self.lines.iter().map(|l| (l.page, l.printed.as_str()))
     }
+
+    /// Every line with its page, squashed and normalized (its stretch of
+    /// the stream).
+    pub fn lines(&self) -> impl Iterator<Item = (u32, &str)> {
+        self.lines.iter().enumerate().map(|(i, l)| {
+            let end = self.line_starts.get(i + 1).copied().unwrap_or(self.len());
+            (l.page, self.normalized(self.line_starts[i], end))
+        })
+    }
 }
 
 #[cfg(test)]

@@ -7,12 +7,27 @@
 //! function-classification names the Ministry of Finance had replaced by
 //! the document's year.
 
+use std::sync::LazyLock;
+
 use regex::Regex;
 
 use super::text::Text;
 use crate::patterns::checks::{CheckSet, TextRule};
 use crate::patterns::Families;
 use crate::record::{DocumentKind, Flag, Location, Record, Severity};
+
+/// An enumeration closed by a bracket alone ("1)", "一)").
+static ENUMERATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})\)").expect("a valid regex")
+});
+
+/// A year qualifying a budget quantity ("2023年预算", "2023年度决算").
+static YEAR_QUANTITY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(20\d\d)年度?(?:部门|单位|本部门|本单位)?(?:预算|决算|收入|支出|一般公共预算|财政拨款|政府性基金|国有资本经营|“三公”|\x22三公\x22|三公|机关运行)",
+    )
+    .expect("a valid regex")
+});
 
 /// Flags one rule raises in one document at most; the last names how many
 /// more matched.
@@ -60,28 +75,17 @@ pub fn check(
 /// with dot leaders, naming a table of the document's kind) and the
 /// document does not print, not even as declared empty.
 fn contents(record: &Record, text: &Text, families: &Families, flags: &mut Vec<Flag>) {
-    let Some(kind) = record.document.kind else {
+    // A narrative-only file lists the tables published beside it.
+    let Some(kind) = with_tables(record) else {
         return;
     };
-    // A narrative-only file lists the tables published beside it.
-    let tables = record
-        .tables
-        .iter()
-        .filter(|t| t.kind != crate::record::UNRECOGNIZED)
-        .count();
-    if tables < MIN_TABLES_FOR_SECTIONS {
-        return;
-    }
-    let squashed: Vec<(u32, String)> = text
-        .printed_lines()
-        .map(|(p, l)| (p, crate::text::squash(&crate::text::normalize(l))))
-        .collect();
+    let squashed: Vec<(u32, &str)> = text.lines().collect();
     let contents_pages: Vec<u32> = squashed
         .iter()
-        .filter(|(_, l)| l == "目录")
+        .filter(|(_, l)| *l == "目录")
         .map(|(p, _)| *p)
         .collect();
-    let mut announced: Vec<(&str, &str, u32, String)> = Vec::new();
+    let mut announced: Vec<(&str, &str, u32, &str)> = Vec::new();
     for (page, line) in &squashed {
         let listed = contents_pages.contains(page) || line.contains("....") || line.contains("……");
         if !listed {
@@ -96,7 +100,7 @@ fn contents(record: &Record, text: &Text, families: &Families, flags: &mut Vec<F
             continue;
         };
         if !announced.iter().any(|(kk, ..)| *kk == k.kind) {
-            announced.push((k.kind.as_str(), k.name.as_str(), *page, line.clone()));
+            announced.push((k.kind.as_str(), k.name.as_str(), *page, line));
         }
     }
     for (kind, name, page, line) in announced {
@@ -122,7 +126,7 @@ fn contents(record: &Record, text: &Text, families: &Families, flags: &mut Vec<F
                 ..Location::default()
             }],
             pages: vec![page],
-            snippet: text.find(&line).map(|s| s.printed),
+            snippet: text.find(line).map(|s| s.printed),
             ..Flag::new(
                 "text.contents_table_missing",
                 Severity::Warning,
@@ -303,8 +307,7 @@ const PAIRS: [(char, char); 4] = [('(', ')'), ('“', '”'), ('《', '》'), ('
 /// A sentence whose brackets or quotes do not balance. Enumerations closed
 /// by a bracket alone ("1)", "一)") are no opening bracket missing.
 fn brackets(text: &Text, flags: &mut Vec<Flag>) {
-    let enumeration =
-        Regex::new(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})\)").expect("a valid regex");
+    let enumeration = &*ENUMERATION;
     let chars: Vec<char> = text.stream().chars().collect();
     // Sentences (to the full stop) as character ranges.
     let mut sentences = Vec::new();
@@ -371,10 +374,7 @@ fn years(record: &Record, text: &Text, flags: &mut Vec<Flag>) {
     let Some(year) = record.document.year else {
         return;
     };
-    let quantity = Regex::new(
-        r"(20\d\d)年度?(?:部门|单位|本部门|本单位)?(?:预算|决算|收入|支出|一般公共预算|财政拨款|政府性基金|国有资本经营|“三公”|\x22三公\x22|三公|机关运行)",
-    )
-    .expect("a valid regex");
+    let quantity = &*YEAR_QUANTITY;
     let mut found = Vec::new();
     for c in quantity.captures_iter(text.stream()) {
         let m = c.get(1).expect("group 1");
@@ -442,26 +442,33 @@ fn empty_sections(text: &Text, flags: &mut Vec<Flag>) {
     push_capped(found, flags);
 }
 
-/// Each section a full disclosure of the kind has, when the document has
-/// an explanation part and its tables (a table-only or narrative-only file
-/// is published beside the other half).
-fn required_sections(record: &Record, text: &Text, set: &CheckSet, flags: &mut Vec<Flag>) {
-    let Some(kind) = record.document.kind else {
-        return;
-    };
+/// The document's kind when it prints its tables (at least
+/// [`MIN_TABLES_FOR_SECTIONS`] recognized): a table-only or narrative-only
+/// file is published beside the other half.
+fn with_tables(record: &Record) -> Option<DocumentKind> {
     let tables = record
         .tables
         .iter()
         .filter(|t| t.kind != crate::record::UNRECOGNIZED)
         .count();
-    if text.headings.is_empty() || tables < MIN_TABLES_FOR_SECTIONS {
+    record
+        .document
+        .kind
+        .filter(|_| tables >= MIN_TABLES_FOR_SECTIONS)
+}
+
+/// Each section a full disclosure of the kind has, when the document has
+/// an explanation part and its tables (a table-only or narrative-only file
+/// is published beside the other half).
+fn required_sections(record: &Record, text: &Text, set: &CheckSet, flags: &mut Vec<Flag>) {
+    let Some(kind) = with_tables(record) else {
+        return;
+    };
+    if text.headings.is_empty() {
         return;
     }
     for s in set.section.iter().filter(|s| s.documents.contains(&kind)) {
-        if !text
-            .printed_lines()
-            .any(|(_, l)| s.pattern.is_match(&crate::text::normalize(l)))
-        {
+        if !text.lines().any(|(_, l)| s.pattern.is_match(l)) {
             flags.push(Flag::new(
                 format!("text.section_missing.{}", s.id),
                 Severity::Warning,
@@ -485,11 +492,12 @@ fn kind_name(kind: DocumentKind) -> &'static str {
 /// A page with no text and no table at all (blank, or an image without a
 /// text layer), inside a document that has text.
 fn blank_pages(text: &Text, flags: &mut Vec<Flag>) {
-    let mut with_text: Vec<u32> = text.printed_lines().map(|(p, _)| p).collect();
-    with_text.extend(&text.grid_pages);
     if text.pages < 2 {
         return;
     }
+    let mut with_text: std::collections::BTreeSet<u32> =
+        text.printed_lines().map(|(p, _)| p).collect();
+    with_text.extend(&text.grid_pages);
     let blank: Vec<u32> = (1..=text.pages)
         .filter(|p| !with_text.contains(p))
         .collect();
