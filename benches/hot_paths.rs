@@ -63,14 +63,7 @@ fn hot_paths(c: &mut Criterion) {
             "{name}: no table recognized, the bench would measure nothing"
         );
         group.bench_function("checks", |b| {
-            b.iter(|| {
-                gongkai::check::run(
-                    &record,
-                    &gongkai::check::Text::default(),
-                    &patterns.checks,
-                    &patterns.families,
-                )
-            })
+            b.iter(|| gongkai::check::run(&record, &gongkai::check::Text::default(), patterns))
         });
         group.finish();
     }

@@ -179,7 +179,7 @@ impl Extractor {
             read,
         };
         let text = check::Text::new(&decoded.blocks, headings, decoded.pages);
-        record.flags = check::run(&record, &text, &patterns.checks, &patterns.families);
+        record.flags = check::run(&record, &text, patterns);
         check::read::settle(&mut record, &patterns.checks);
         record
     }

@@ -16,12 +16,7 @@ fn seed() -> Record {
 }
 
 fn rerun_checks(record: &Record) -> Vec<gongkai::record::Flag> {
-    gongkai::check::run(
-        record,
-        &gongkai::check::Text::default(),
-        &patterns().checks,
-        &patterns().families,
-    )
+    gongkai::check::run(record, &gongkai::check::Text::default(), patterns())
 }
 
 #[test]

@@ -1181,3 +1181,68 @@ async fn a_killed_shared_worker_is_taken_over() {
         .unwrap();
     assert_eq!(state, "finished");
 }
+
+/// `crawl --extract --accept FILE` marks the findings a user accepted, as
+/// `extract --accept` does: a monitoring run shows only what is new.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawl_extract_marks_accepted_findings() {
+    let pdf = std::fs::read(crate::util::sample("a_portrait_uming.pdf")).unwrap();
+    let local = crate::util::extract(&crate::util::sample("a_portrait_uming.pdf"));
+    assert!(local.flags.len() >= 2, "{:#?}", local.flags);
+    let accepted = &local.flags[0].id;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new()
+        .route(
+            "/",
+            axum::routing::get(|| async {
+                axum::response::Html(
+                    r#"<html><body><a href="/files/final2022.pdf">2022年度单位决算公开.pdf</a></body></html>"#,
+                )
+            }),
+        )
+        .route(
+            "/files/final2022.pdf",
+            axum::routing::get(move || {
+                let body = pdf.clone();
+                async move { ([("content-type", "application/pdf")], body).into_response() }
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let accept = dir.path().join("accepted.txt");
+    std::fs::write(
+        &accept,
+        format!("# reviewed\n{accepted} the seed's own finding\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("crawl");
+    let run = crawl(vec![
+        "--out".into(),
+        out.display().to_string(),
+        "--delay".into(),
+        "0".into(),
+        "--contact".into(),
+        "https://example.org/gongkai-test".into(),
+        "--no-progress".into(),
+        "--extract".into(),
+        "--accept".into(),
+        accept.display().to_string(),
+        format!("{base}/"),
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let records = std::fs::read_to_string(out.join("records.jsonl")).unwrap();
+    let record: Value = serde_json::from_str(records.lines().next().unwrap()).unwrap();
+    let flags = record["flags"].as_array().unwrap();
+    assert_eq!(flags.len(), local.flags.len());
+    for f in flags {
+        assert_eq!(f["accepted"] == true, f["id"] == accepted.as_str(), "{f}");
+    }
+    assert!(
+        run.stderr
+            .contains(&format!("{} findings not in --accept", flags.len() - 1)),
+        "{}",
+        run.stderr
+    );
+}

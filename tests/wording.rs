@@ -461,3 +461,168 @@ fn a_table_the_contents_announce_and_the_document_lacks() {
         .iter()
         .any(|f| f.message.contains("the contents list")));
 }
+
+#[test]
+fn a_share_names_the_figure_the_tables_contradict() {
+    // The narrative's 差旅费 misprinted; its percentage was computed from the
+    // table's 83,700 元.
+    let r = variant("差旅费83700元，占比19.92%", "差旅费73700元，占比19.92%");
+    let f = flags(&r, "narrative.share")
+        .into_iter()
+        .find(|f| f.message.contains("差旅费"))
+        .unwrap_or_else(|| panic!("{:#?}", r.flags));
+    assert_eq!(f.severity, Severity::Error, "{}", f.message);
+    assert!(
+        f.message
+            .contains("the percentage holds with the tables' part, 83700")
+            && f.message
+                .contains("the text's part is the inconsistent figure"),
+        "{}",
+        f.message
+    );
+    assert!(
+        snippet(f).contains("差旅费73700元，占比19.92%"),
+        "{}",
+        snippet(f)
+    );
+    // The percentage itself misprinted: both figures agree with the tables.
+    let r = variant("差旅费83700元，占比19.92%", "差旅费83700元，占比29.92%");
+    let f = flags(&r, "narrative.share")
+        .into_iter()
+        .find(|f| f.message.contains("差旅费"))
+        .unwrap_or_else(|| panic!("{:#?}", r.flags));
+    assert!(
+        f.message.contains("the part agrees with the tables; the whole agrees with the tables; the percentage is the inconsistent figure"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn three_public_spent_beyond_its_budget_is_a_warning() {
+    let r = extract(&sample("seed_changzhi_2022_final.txt"));
+    assert!(flags(&r, "three_public.actual_over_budget").is_empty());
+    // Every budget figure of the row lowered under the 18,039.04 元 spent,
+    // and the narrative saying so.
+    let text = seed_text()
+        .replacen(
+            "33000.00\t\t33000.00\t\t33000.00\t\t18039.04",
+            "15000.00\t\t15000.00\t\t15000.00\t\t18039.04",
+            1,
+        )
+        .replacen("支出预算33,000.00元", "支出预算15,000.00元", 1)
+        .replace("完成年初预算的54.66%", "完成年初预算的120.26%");
+    let r = extractor().extract_bytes(text.as_bytes(), "variant.txt", None);
+    let over = flags(&r, "three_public.actual_over_budget");
+    let columns: HashSet<&str> = over
+        .iter()
+        .filter_map(|f| f.message.split_once('[')?.1.split_once(']').map(|(c, _)| c))
+        .collect();
+    assert_eq!(
+        columns,
+        HashSet::from(["total", "vehicle_total", "vehicle_operation"]),
+        "{over:#?}"
+    );
+    for f in over {
+        assert_eq!(f.severity, Severity::Warning, "{}", f.message);
+        assert!(
+            f.message
+                .contains("printed 18039.04 but the relation gives 15000"),
+            "{}",
+            f.message
+        );
+        assert_eq!(
+            f.locations[0].label.as_deref(),
+            Some("公开07表"),
+            "{:?}",
+            f.locations
+        );
+    }
+}
+
+#[test]
+fn an_empty_table_needs_its_note() {
+    let r = extract(&sample("seed_changzhi_2022_final.txt"));
+    assert!(flags(&r, "text.empty_table_unexplained").is_empty());
+    // The seed's 公开08表 and 公开09表 print no amount and say 本表无数据;
+    // without the notes both are findings.
+    let text = seed_text().replace("说明：本表无数据", "说明：");
+    let r = extractor().extract_bytes(text.as_bytes(), "variant.txt", None);
+    let found = flags(&r, "text.empty_table_unexplained");
+    let labels: Vec<&str> = found
+        .iter()
+        .filter_map(|f| f.locations[0].label.as_deref())
+        .collect();
+    assert_eq!(labels, ["公开08表", "公开09表"], "{found:#?}");
+    assert!(
+        found[0]
+            .message
+            .contains("政府性基金预算财政拨款收入支出决算表 prints no amount"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        snippet(found[0]).contains("政府性基金预算财政拨款收入支出决算表"),
+        "{}",
+        snippet(found[0])
+    );
+}
+
+#[test]
+fn an_empty_table_with_a_note_of_its_own_kind_is_no_finding() {
+    // Jiangsu's notes: "注：本部门无该项目", "（无政府性基金支出）".
+    for note in [
+        "注：本部门无该项目",
+        "（无政府性基金支出）",
+        "注：我单位无2022年政府性基金支出安排。",
+    ] {
+        let text = seed_text().replace("说明：本表无数据", note);
+        let r = extractor().extract_bytes(text.as_bytes(), "variant.txt", None);
+        assert!(
+            flags(&r, "text.empty_table_unexplained").is_empty(),
+            "{note}: {:#?}",
+            r.flags
+        );
+    }
+}
+
+/// `text` with the last occurrence of `from` replaced by `to`.
+fn replace_last(text: &str, from: &str, to: &str) -> String {
+    let at = text
+        .rfind(from)
+        .unwrap_or_else(|| panic!("{from:?} is printed"));
+    format!("{}{to}{}", &text[..at], &text[at + from.len()..])
+}
+
+#[test]
+fn tables_and_sections_out_of_the_template_order() {
+    let r = extract(&sample("seed_changzhi_2022_final.txt"));
+    assert!(flags(&r, "text.table_order").is_empty());
+    assert!(flags(&r, "text.section_order").is_empty());
+    // The labels of 公开05表 and 公开06表 exchanged: 06 is printed before 05.
+    let text = seed_text()
+        .replace("公开05表", "公开0X表")
+        .replace("公开06表", "公开05表")
+        .replace("公开0X表", "公开06表");
+    let r = extractor().extract_bytes(text.as_bytes(), "variant.txt", None);
+    let f = one(&r, "text.table_order");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(
+        f.message
+            .starts_with("公开05表 一般公共预算财政拨款支出决算表(二) is printed after 公开06表"),
+        "{}",
+        f.message
+    );
+    // 机构设置 told before 主要职能 (the headings exchanged, the contents kept).
+    let text = replace_last(&seed_text(), "一、本部门（单位）职责", "一、机构设置情况");
+    let text = replace_last(&text, "二、机构设置情况", "二、本部门（单位）职责");
+    let r = extractor().extract_bytes(text.as_bytes(), "variant.txt", None);
+    let f = one(&r, "text.section_order");
+    assert!(
+        f.message.contains("comes before")
+            && f.message.contains("the template gives 主要职能 first"),
+        "{}",
+        f.message
+    );
+    assert!(snippet(f).contains("一、机构设置情况"), "{}", snippet(f));
+}

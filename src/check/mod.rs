@@ -24,10 +24,8 @@ use rust_decimal::Decimal;
 
 use crate::record::{AmountUnit, Flag, Level, Location, Record, Row, Severity, Side, Table};
 
-use crate::patterns::checks::{
-    table_and_side, CheckSet, ColumnSum, EachCode, Equal, Reference, RowSel,
-};
-use crate::patterns::Families;
+use crate::patterns::checks::{table_and_side, ColumnSum, EachCode, Equal, Reference, RowSel};
+use crate::patterns::Patterns;
 
 /// Differences at or under this share of the larger amount (and under
 /// [`WARNING_MAX_YUAN`]) are warnings, larger ones errors.
@@ -40,7 +38,8 @@ const WARNING_MAX_YUAN: Decimal = Decimal::from_parts(10000, 0, 0, false, 0);
 /// nothing) and returns its flags (metadata first, then the relations in
 /// the order they are declared, then the wording), each located on its page
 /// and quoted as printed, one per root cause.
-pub fn run(record: &Record, text: &Text, checks: &CheckSet, families: &Families) -> Vec<Flag> {
+pub fn run(record: &Record, text: &Text, patterns: &Patterns) -> Vec<Flag> {
+    let (checks, families) = (&patterns.checks, &patterns.families);
     let mut flags = meta::check(record, families);
     flags.extend(meta::unit_cross_check(record));
     let tables = &record.tables;
@@ -61,7 +60,7 @@ pub fn run(record: &Record, text: &Text, checks: &CheckSet, families: &Families)
         each_code(tables, rule, &mut flags);
     }
     narrative::check(record, checks, &mut flags);
-    wording::check(record, text, checks, families, &mut flags);
+    wording::check(record, text, patterns, &mut flags);
     items::check(record, text, checks, &mut flags);
     locate::finish(record, text, &mut flags);
     flags
@@ -511,15 +510,23 @@ fn equal(tables: &[Table], rule: &Equal, flags: &mut Vec<Flag>) {
             continue;
         }
         let [found, expected] = sums;
+        if rule.at_most && found.total <= expected.total + found.tolerance + expected.tolerance {
+            continue;
+        }
         let mut locations: Vec<Location> = found.cells.clone();
         locations.extend(expected.cells.iter().cloned());
         let what = format!(
-            "{}{}",
+            "{}{}{}",
             rule.id,
             if col.is_empty() {
                 String::new()
             } else {
                 format!(" [{col}]")
+            },
+            if rule.at_most {
+                " (may not exceed the right-hand side)"
+            } else {
+                ""
             }
         );
         compare(

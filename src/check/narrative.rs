@@ -16,7 +16,7 @@ use super::printed_half_unit as half_unit;
 use crate::record::{Flag, Location, NarrativeFact, Record, Severity};
 
 use super::{compare, resolve, Sum};
-use crate::patterns::checks::{CheckSet, Reference};
+use crate::patterns::checks::{CheckSet, FactTable, Reference};
 
 /// A fact's amount (or count) and its rounding allowance.
 fn amount(f: &NarrativeFact) -> Option<(Decimal, Decimal)> {
@@ -96,10 +96,10 @@ fn percent_flag(
     allowance: Decimal,
     locations: Vec<Location>,
     flags: &mut Vec<Flag>,
-) {
+) -> bool {
     let diff = printed - expected;
     if diff.abs() <= allowance {
-        return;
+        return false;
     }
     let unit = half_unit_of_percent(printed) * Decimal::TWO;
     let (severity, rule) = if diff.abs() <= allowance + unit {
@@ -138,6 +138,69 @@ fn percent_flag(
         difference,
         ..Flag::new(id, severity, message)
     });
+    true
+}
+
+/// What the tables say about the figures a percentage was computed from,
+/// appended to the flag just pushed: for each figure a table prints, whether
+/// it agrees with the tables, and whether the printed percentage holds with
+/// the tables' figure in its place. A percentage that holds neither with the
+/// text's figures nor with the tables' is an error.
+fn witness(
+    record: &Record,
+    set: &CheckSet,
+    figures: &[(&str, &NarrativeFact, (Decimal, Decimal))],
+    printed: Decimal,
+    recompute: impl Fn(&[(Decimal, Decimal)]) -> Option<(Decimal, Decimal)>,
+    flag: &mut Flag,
+) {
+    let values: Vec<(Decimal, Decimal)> = figures.iter().map(|f| f.2).collect();
+    let mut notes = Vec::new();
+    let mut agreeing = 0;
+    let mut checked = 0;
+    let mut reconciled = false;
+    for (i, (name, fact, value)) in figures.iter().enumerate() {
+        let Some(table) = table_value(record, set, fact) else {
+            continue;
+        };
+        checked += 1;
+        if (value.0 - table.total).abs() <= value.1 + table.tolerance {
+            agreeing += 1;
+            notes.push(format!("the {name} agrees with the tables"));
+            continue;
+        }
+        let mut with_table = values.clone();
+        with_table[i] = (table.total, table.tolerance);
+        // Holds as printed, or within one unit of its last digit.
+        let unit = half_unit_of_percent(printed) * Decimal::TWO;
+        let holds = recompute(&with_table)
+            .is_some_and(|(expected, allowance)| (printed - expected).abs() <= allowance + unit);
+        if holds {
+            reconciled = true;
+            notes.push(format!(
+                "the percentage holds with the tables' {name}, {}, in place of the text's {}: the text's {name} is the inconsistent figure",
+                table.total.normalize(),
+                value.0.normalize()
+            ));
+        } else {
+            notes.push(format!(
+                "the {name} differs from the tables' {} too",
+                table.total.normalize()
+            ));
+        }
+    }
+    if checked == 0 {
+        return;
+    }
+    if agreeing == checked && checked == figures.len() {
+        notes.push("the percentage is the inconsistent figure".to_string());
+    } else if !reconciled && agreeing < checked {
+        if flag.severity > Severity::Info {
+            flag.severity = Severity::Error;
+        }
+        notes.push("no figure reconciles it either way".to_string());
+    }
+    flag.message = format!("{}; {}", flag.message, notes.join("; "));
 }
 
 /// `num / den × 100` with its allowance given a printed percentage.
@@ -171,7 +234,10 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
             let (Some(p), Some(a)) = (f.percent, amount(f)) else {
                 continue;
             };
-            let Some(base) = partner_plain(record, &rule.base, f).and_then(amount) else {
+            let Some(base_fact) = partner_plain(record, &rule.base, f) else {
+                continue;
+            };
+            let Some(base) = amount(base_fact) else {
                 continue;
             };
             if let Some((expected, allowance)) = ratio(a, base, p) {
@@ -180,7 +246,7 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                     rule.fact,
                     f.subject.clone().unwrap_or_default()
                 );
-                percent_flag(
+                if percent_flag(
                     "narrative.share",
                     what,
                     p,
@@ -188,7 +254,18 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                     allowance,
                     vec![fact_location(f)],
                     flags,
-                );
+                ) {
+                    if let Some(flag) = flags.last_mut() {
+                        witness(
+                            record,
+                            set,
+                            &[("part", f, a), ("whole", base_fact, base)],
+                            p,
+                            |v| ratio(v[0], v[1], p),
+                            flag,
+                        );
+                    }
+                }
             }
         }
     }
@@ -209,7 +286,7 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                     change.0.normalize(),
                     last.0.normalize()
                 );
-                percent_flag(
+                if percent_flag(
                     "narrative.change_percent",
                     what,
                     p,
@@ -217,7 +294,22 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                     allowance,
                     vec![fact_location(pf)],
                     flags,
-                );
+                ) {
+                    let (c, t) = (
+                        partner(record, &rule.change, pf),
+                        partner(record, &rule.current, pf),
+                    );
+                    if let (Some(c), Some(t), Some(flag)) = (c, t, flags.last_mut()) {
+                        witness(
+                            record,
+                            set,
+                            &[("change", c, change), ("current figure", t, current)],
+                            p,
+                            |v| ratio(v[0], (v[1].0 - v[0].0, v[1].1 + v[0].1), p),
+                            flag,
+                        );
+                    }
+                }
             }
         }
     }
@@ -230,9 +322,12 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                     .narrative
                     .iter()
                     .find(|g| g.fact == id && g.sentence == pf.sentence && g.section == pf.section)
-                    .and_then(amount)
             };
-            let (Some(base), Some(current)) = (same(&rule.base), same(&rule.current)) else {
+            let (Some(base_fact), Some(current_fact)) = (same(&rule.base), same(&rule.current))
+            else {
+                continue;
+            };
+            let (Some(base), Some(current)) = (amount(base_fact), amount(current_fact)) else {
                 continue;
             };
             let change = (current.0 - base.0, current.1 + base.1);
@@ -262,7 +357,7 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                         String::new()
                     }
                 );
-                percent_flag(
+                if percent_flag(
                     "narrative.growth_percent",
                     what.trim_end().to_string(),
                     p,
@@ -270,17 +365,34 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                     allowance,
                     vec![fact_location(pf)],
                     flags,
-                );
+                ) {
+                    if let Some(flag) = flags.last_mut() {
+                        witness(
+                            record,
+                            set,
+                            &[
+                                ("base figure", base_fact, base),
+                                ("current figure", current_fact, current),
+                            ],
+                            p,
+                            |v| ratio((v[1].0 - v[0].0, v[1].1 + v[0].1), v[0], p),
+                            flag,
+                        );
+                    }
+                }
             }
         }
     }
     for rule in &set.fact_ratio {
         for pf in facts(record, &rule.percent) {
             let Some(p) = pf.percent else { continue };
-            let (Some(num), Some(den)) = (
-                partner(record, &rule.numerator, pf).and_then(amount),
-                partner(record, &rule.denominator, pf).and_then(amount),
+            let (Some(num_fact), Some(den_fact)) = (
+                partner(record, &rule.numerator, pf),
+                partner(record, &rule.denominator, pf),
             ) else {
+                continue;
+            };
+            let (Some(num), Some(den)) = (amount(num_fact), amount(den_fact)) else {
                 continue;
             };
             if let Some((expected, allowance)) = ratio(num, den, p) {
@@ -289,7 +401,7 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                     rule.percent,
                     pf.subject.clone().unwrap_or_default()
                 );
-                percent_flag(
+                if percent_flag(
                     "narrative.ratio",
                     what,
                     p,
@@ -297,7 +409,18 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                     allowance,
                     vec![fact_location(pf)],
                     flags,
-                );
+                ) {
+                    if let Some(flag) = flags.last_mut() {
+                        witness(
+                            record,
+                            set,
+                            &[("numerator", num_fact, num), ("denominator", den_fact, den)],
+                            p,
+                            |v| ratio(v[0], v[1], p),
+                            flag,
+                        );
+                    }
+                }
             }
         }
     }
@@ -316,7 +439,7 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
             if let Some((expected, allowance)) = ratio(num, (den.total, den.tolerance), p) {
                 let mut locations = vec![fact_location(pf)];
                 locations.extend(den.cells.iter().cloned());
-                percent_flag(
+                let _ = percent_flag(
                     "narrative.table_share",
                     rule.percent.clone(),
                     p,
@@ -403,27 +526,42 @@ fn table_sum(
     Some(sum)
 }
 
+/// The table quantity a fact names, by the first `[[fact_table]]` rule that
+/// applies to it (its fact id and subject) and prints something.
+fn table_value(record: &Record, set: &CheckSet, f: &NarrativeFact) -> Option<Sum> {
+    set.fact_table
+        .iter()
+        .filter(|rule| rule.fact == f.fact)
+        .filter_map(|rule| rule_table(record, set, rule, f))
+        .find(|sum| sum.any)
+}
+
+/// The table side of one `[[fact_table]]` rule for a fact; `None` when the
+/// rule does not apply (another subject, a table or row not printed).
+fn rule_table(record: &Record, set: &CheckSet, rule: &FactTable, f: &NarrativeFact) -> Option<Sum> {
+    if let Some(re) = &rule.subject {
+        if !f.subject.as_deref().is_some_and(|s| re.is_match(s)) {
+            return None;
+        }
+    }
+    let subject = f.subject.as_deref().map(crate::text::squash);
+    let class = subject.as_deref().and_then(|s| {
+        let s = s.trim_end_matches("(类)");
+        set.function_classes
+            .iter()
+            .find(|(_, names)| names.is_match(s))
+            .map(|(c, _)| c.clone())
+    });
+    table_sum(record, &rule.cells, class.as_deref(), subject.as_deref())
+}
+
 fn fact_table(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
     for rule in &set.fact_table {
         for f in facts(record, &rule.fact) {
-            if let Some(re) = &rule.subject {
-                if !f.subject.as_deref().is_some_and(|s| re.is_match(s)) {
-                    continue;
-                }
-            }
             let Some((value, half)) = amount(f) else {
                 continue;
             };
-            let subject = f.subject.as_deref().map(crate::text::squash);
-            let class = subject.as_deref().and_then(|s| {
-                let s = s.trim_end_matches("(类)");
-                set.function_classes
-                    .iter()
-                    .find(|(_, names)| names.is_match(s))
-                    .map(|(c, _)| c.clone())
-            });
-            let Some(table) = table_sum(record, &rule.cells, class.as_deref(), subject.as_deref())
-            else {
+            let Some(table) = rule_table(record, set, rule, f) else {
                 continue;
             };
             if !table.any && value.is_zero() {

@@ -44,6 +44,9 @@ pub struct Text {
     pub pages: u32,
     /// Pages that hold a grid (a table).
     pub grid_pages: Vec<u32>,
+    /// Each grid row's cells joined (squashed), with the number of text
+    /// lines before it: where it falls among [`Text::lines`].
+    grid_rows: Vec<(usize, String)>,
 }
 
 /// A stretch of the text: its pages and its printed characters.
@@ -74,6 +77,16 @@ impl Text {
                 Block::Grid(g) => {
                     if !t.grid_pages.contains(&g.page) {
                         t.grid_pages.push(g.page);
+                    }
+                    for row in &g.rows {
+                        let joined: String = row
+                            .iter()
+                            .filter(|c| c.origin)
+                            .map(|c| crate::text::squash(&c.text))
+                            .collect();
+                        if !joined.is_empty() {
+                            t.grid_rows.push((t.lines.len(), joined));
+                        }
                     }
                     continue;
                 }
@@ -231,6 +244,15 @@ impl Text {
         let o = self.origins.get(char_index)?;
         let line = o.line as usize;
         Some((line, self.line_starts.get(line) == Some(&char_index)))
+    }
+
+    /// The rows of the grids that come after text line `from` and before
+    /// line `to` (indices into [`Text::lines`]), cells joined.
+    pub fn grid_rows_between(&self, from: usize, to: usize) -> impl Iterator<Item = &str> {
+        self.grid_rows
+            .iter()
+            .filter(move |(at, _)| *at > from && *at <= to)
+            .map(|(_, row)| row.as_str())
     }
 
     /// Every printed line with its page.

@@ -13,7 +13,7 @@ use regex::Regex;
 
 use super::text::Text;
 use crate::patterns::checks::{CheckSet, TextRule};
-use crate::patterns::Families;
+use crate::patterns::{AnyOf, Families, Patterns};
 use crate::record::{DocumentKind, Flag, Location, Record, Severity};
 
 /// An enumeration closed by a bracket alone ("1)", "一)").
@@ -42,17 +42,16 @@ const CONTENTS_HEADINGS: usize = 4;
 const BRACKET_SENTENCES: usize = 3;
 /// Characters of a long sentence quoted.
 const CONTEXT_QUOTE: usize = 40;
+/// Characters of a line that may be a section heading.
+const SECTION_HEADING_CHARS: usize = 24;
+/// Lines after an empty table's title its note may come in.
+const NOTE_LINES: usize = 40;
 /// Tables a document needs before its missing sections are findings.
 const MIN_TABLES_FOR_SECTIONS: usize = 3;
 
 /// Runs the wording checks.
-pub fn check(
-    record: &Record,
-    text: &Text,
-    set: &CheckSet,
-    families: &Families,
-    flags: &mut Vec<Flag>,
-) {
+pub fn check(record: &Record, text: &Text, patterns: &Patterns, flags: &mut Vec<Flag>) {
+    let (set, families) = (&patterns.checks, &patterns.families);
     if text.is_empty() {
         return;
     }
@@ -69,6 +68,208 @@ pub fn check(
     blank_pages(text, flags);
     renamed(record, text, set, flags);
     contents(record, text, families, flags);
+    empty_tables(record, text, &patterns.tables.common.empty_markers, flags);
+    table_order(record, text, flags);
+    section_order(text, set, flags);
+}
+
+/// The number a table label prints (公开08表 → 8, 表七 → 7, 公开表十二 → 12).
+fn label_number(label: &str) -> Option<u32> {
+    let digits: String = label.chars().filter(char::is_ascii_digit).collect();
+    if !digits.is_empty() {
+        return digits.parse().ok();
+    }
+    let numeral: String = label
+        .chars()
+        .filter(|c| "一二三四五六七八九十".contains(*c))
+        .collect();
+    let value = |c: char| {
+        "一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .map(|i| i as u32 + 1)
+    };
+    let chars: Vec<char> = numeral.chars().collect();
+    match chars.as_slice() {
+        [] => None,
+        ['十'] => Some(10),
+        ['十', u] => Some(10 + value(*u)?),
+        [t, '十'] => Some(10 * value(*t)?),
+        [t, '十', u] => Some(10 * value(*t)? + value(*u)?),
+        [u] => value(*u),
+        _ => None,
+    }
+}
+
+/// Tables printed out of the order of their own labels (公开05表 before
+/// 公开04表): the template numbers its tables in the order it prints them.
+fn table_order(record: &Record, text: &Text, flags: &mut Vec<Flag>) {
+    let labelled: Vec<(&crate::record::Table, u32)> = record
+        .tables
+        .iter()
+        .filter_map(|t| Some((t, label_number(t.label.as_deref()?)?)))
+        .collect();
+    let inversions: Vec<(&crate::record::Table, &crate::record::Table)> = labelled
+        .windows(2)
+        .filter(|w| w[1].1 < w[0].1)
+        .map(|w| (w[0].0, w[1].0))
+        .collect();
+    let Some((before, after)) = inversions.first() else {
+        return;
+    };
+    let (a, b) = (
+        after.label.as_deref().unwrap_or_default(),
+        before.label.as_deref().unwrap_or_default(),
+    );
+    let more = match inversions.len() {
+        1 => String::new(),
+        n => format!(" ({} more tables out of order)", n - 1),
+    };
+    let page = after.pages.iter().min().copied();
+    flags.push(Flag {
+        locations: vec![Location {
+            table: Some(after.kind.clone()),
+            page,
+            label: after.label.clone(),
+            title: Some(after.title.clone()),
+            ..Location::default()
+        }],
+        pages: page.into_iter().collect(),
+        snippet: text.find(&crate::text::squash(&after.title)).map(|s| s.printed),
+        ..Flag::new(
+            "text.table_order",
+            Severity::Warning,
+            format!("{a} {} is printed after {b} {}: the template prints its tables in the order of their numbers{more}", after.title, before.title),
+        )
+    })
+}
+
+/// Required sections out of the template's order ([[section]] entries are
+/// listed in it): the first heading-like line of each (short, no full
+/// stop, not a contents entry with leaders or page number), compared.
+fn section_order(text: &Text, set: &CheckSet, flags: &mut Vec<Flag>) {
+    let lines: Vec<(u32, &str)> = text.lines().collect();
+    let heading_like = |l: &str| {
+        l.chars().count() <= SECTION_HEADING_CHARS
+            && !l.contains('。')
+            && !l.contains("....")
+            && !l.contains("……")
+            && !l.ends_with(|c: char| c.is_ascii_digit())
+    };
+    let contents = lines.iter().position(|(_, l)| *l == "目录");
+    let firsts: Vec<(usize, &crate::patterns::checks::RequiredSection)> = set
+        .section
+        .iter()
+        .filter_map(|s| {
+            let at: Vec<usize> = lines
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, l))| heading_like(l) && s.pattern.is_match(l))
+                .map(|(i, _)| i)
+                .collect();
+            // After a contents page, a heading printed twice was listed
+            // there first.
+            let i = match (contents, at.as_slice()) {
+                (Some(c), [first, second, ..]) if c < *first => *second,
+                (_, [first, ..]) => *first,
+                _ => return None,
+            };
+            Some((i, s))
+        })
+        .collect();
+    for w in firsts.windows(2) {
+        let ((i, s0), (j, s1)) = (w[0], w[1]);
+        if j >= i {
+            continue;
+        }
+        let (page, line) = lines[j];
+        flags.push(Flag {
+            locations: vec![Location {
+                section: Some(line.to_string()),
+                page: Some(page),
+                ..Location::default()
+            }],
+            pages: vec![page],
+            snippet: text.find(line).map(|s| s.printed),
+            ..Flag::new(
+                "text.section_order",
+                Severity::Warning,
+                format!(
+                    "the section “{line}” ({}) comes before “{}” ({}): the template gives {} first",
+                    s1.name, lines[i].1, s0.name, s0.name
+                ),
+            )
+        });
+        return;
+    }
+}
+
+/// A table that prints no amount and no note saying why (本单位无政府性基金
+/// 收支，故本表无数据) between its title and the next table's (at most
+/// [`NOTE_LINES`] lines): the template asks for the note, and a reader
+/// cannot tell an empty table from one lost. A title the text does not show
+/// as a line of its own page is not judged.
+fn empty_tables(record: &Record, text: &Text, markers: &AnyOf, flags: &mut Vec<Flag>) {
+    if with_tables(record).is_none() {
+        return;
+    }
+    let lines: Vec<(u32, &str)> = text.lines().collect();
+    let titles: Vec<String> = record
+        .tables
+        .iter()
+        .map(|t| crate::text::squash(&t.title))
+        .filter(|t| !t.is_empty())
+        .collect();
+    for t in record.tables.iter().filter(|t| t.empty) {
+        let title = crate::text::squash(&t.title);
+        let Some(first) = t.pages.iter().min() else {
+            continue;
+        };
+        // The table's own title: the last line on its first page naming it
+        // (a contents entry comes before).
+        let Some(start) = lines
+            .iter()
+            .rposition(|(page, line)| page == first && !title.is_empty() && line.contains(&title))
+        else {
+            continue;
+        };
+        let end = lines[start + 1..]
+            .iter()
+            .position(|(_, line)| {
+                titles
+                    .iter()
+                    .any(|other| *other != title && line.contains(other))
+            })
+            .map_or(lines.len(), |n| start + 1 + n)
+            .min(start + 1 + NOTE_LINES);
+        // The note is a line of its own or a row of the table's grid.
+        if lines[start..end]
+            .iter()
+            .any(|(_, line)| markers.is_match(line))
+            || text
+                .grid_rows_between(start, end)
+                .any(|row| markers.is_match(row))
+        {
+            continue;
+        }
+        let label = t.label.clone().map(|l| format!("{l} ")).unwrap_or_default();
+        flags.push(Flag {
+            locations: vec![Location {
+                table: Some(t.kind.clone()),
+                page: Some(*first),
+                label: t.label.clone(),
+                title: Some(t.title.clone()),
+                ..Location::default()
+            }],
+            pages: t.pages.clone(),
+            snippet: text.find(&title).map(|s| s.printed),
+            ..Flag::new(
+                "text.empty_table_unexplained",
+                Severity::Warning,
+                format!("{label}{} prints no amount, and no note under it says why (the template asks for one such as “本单位无此项收支，故本表无数据”)", t.title),
+            )
+        });
+    }
 }
 
 /// A table the contents announce (a line of the contents page, or a line

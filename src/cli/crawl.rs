@@ -97,6 +97,10 @@ pub struct Args {
     /// With --extract: a folder of pattern files instead of the bundled set.
     #[arg(long, value_name = "DIR", requires = "extract")]
     patterns: Option<PathBuf>,
+    /// With --extract: findings reviewed and accepted, as for `extract --accept`
+    /// (their flags are marked `"accepted": true`; the log counts the others).
+    #[arg(long, value_name = "FILE", requires = "extract")]
+    accept: Option<PathBuf>,
 }
 
 fn concurrency(s: &str) -> Result<usize, String> {
@@ -203,10 +207,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 isolation: super::options::isolation(super::options::IsolationMode::Process),
                 ..DecodeOptions::default()
             });
+        let accepted = super::options::accepted(args.accept.as_deref())?;
         let (tx, rx) = mpsc::channel::<Handed>();
         let dir = args.out.clone();
         let handle = std::thread::spawn(move || {
-            if let Err(e) = extract_handed(&extractor, &dir, &db, rx) {
+            if let Err(e) = extract_handed(&extractor, &dir, &db, accepted, rx) {
                 tracing::error!("--extract: {e:#}");
             }
         });
@@ -251,6 +256,7 @@ fn extract_handed(
     extractor: &Extractor,
     dir: &std::path::Path,
     db: &str,
+    accepted: std::collections::HashSet<String>,
     rx: mpsc::Receiver<Handed>,
 ) -> Result<()> {
     let confirmations = Confirmations::open(dir)?;
@@ -276,7 +282,7 @@ fn extract_handed(
         fingerprint: &fingerprint,
         tally: Default::default(),
         failed: 0,
-        accepted: Default::default(),
+        accepted,
         open_flags: 0,
     };
     let batch = Batch::new(extractor, None)?;
@@ -321,5 +327,11 @@ fn extract_handed(
         },
     );
     runtime.block_on(store.close());
+    if !sink.accepted.is_empty() {
+        eprintln!(
+            "gongkai: --extract: {} findings not in --accept",
+            sink.open_flags
+        );
+    }
     result.map(|_| ())
 }

@@ -105,21 +105,27 @@ pub struct ExtractArgs {
     pub accept: Option<PathBuf>,
 }
 
+/// The flag ids of an `--accept` file (empty without one): one per line,
+/// anything after the id and lines starting with # are notes.
+pub fn accepted(path: Option<&std::path::Path>) -> Result<std::collections::HashSet<String>> {
+    let Some(path) = path else {
+        return Ok(Default::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading --accept {}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect())
+}
+
 impl ExtractArgs {
     /// The flag ids of `--accept` (empty without it).
     pub fn accepted(&self) -> Result<std::collections::HashSet<String>> {
-        let Some(path) = &self.accept else {
-            return Ok(Default::default());
-        };
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading --accept {}", path.display()))?;
-        Ok(text
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .filter_map(|l| l.split_whitespace().next())
-            .map(str::to_string)
-            .collect())
+        accepted(self.accept.as_deref())
     }
 
     /// The extractor these flags describe.

@@ -58,6 +58,9 @@ pub struct Equal {
     /// Highest severity this relation may raise.
     #[serde(default)]
     pub cap: Option<Severity>,
+    /// Left ≤ right: only an excess beyond rounding is flagged.
+    #[serde(default)]
+    pub at_most: bool,
 }
 
 /// For every code of a level found in either table: left cell = right cell.
