@@ -213,6 +213,8 @@ pub enum Format {
     Text,
     /// An .xls or .xlsx workbook.
     Spreadsheet,
+    /// A Word .docx document.
+    Docx,
 }
 
 /// What a decoder made of one document.

@@ -12,6 +12,7 @@ mod crawl;
 mod crawl_security;
 mod extract;
 mod final_accounts;
+mod formats;
 mod golden;
 mod isolation;
 mod layers;

@@ -64,7 +64,7 @@ pub struct Args {
     extraction: ExtractArgs,
 }
 
-const EXTENSIONS: &[&str] = &["pdf", "html", "htm", "xls", "xlsx", "txt"];
+const EXTENSIONS: &[&str] = &["pdf", "html", "htm", "xls", "xlsx", "docx", "txt"];
 
 /// One input: a file to read (which may still turn out missing, a FIFO or
 /// a dangling link: the extractor says so in its record), or a path that

@@ -5,6 +5,7 @@
 //! is reported as `not_a_pdf`.
 
 pub mod child;
+pub mod docx;
 pub mod html;
 pub mod isolate;
 pub mod pdf;
@@ -21,14 +22,67 @@ use crate::settings::{DecodeOptions, Isolation, Limits};
 
 /// Guesses the format of `bytes`, using the file name only to break ties.
 pub fn sniff(bytes: &[u8], name: &str) -> Option<Format> {
+    match detect(bytes, name) {
+        Detected::Readable(f) => Some(f),
+        _ => None,
+    }
+}
+
+/// What the content is, readable or not.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detected {
+    /// A format gongkai decodes.
+    Readable(Format),
+    /// A legacy binary Word file (.doc, .wps: OLE2 with a WordDocument stream).
+    LegacyWord,
+    /// An OFD document (GB/T 33190: a zip with OFD.xml).
+    Ofd,
+    /// A zip that is neither a Word nor an Excel document: a bundle of files.
+    Bundle {
+        /// Its members' names.
+        members: Vec<String>,
+    },
+    /// Nothing known.
+    Unknown,
+}
+
+/// The format of `bytes` by content: magic bytes, a zip's member names, an
+/// OLE2 file's stream names; the file name only breaks ties.
+pub fn detect(bytes: &[u8], name: &str) -> Detected {
     let head = &bytes[..bytes.len().min(1024)];
     let lower_name = name.to_ascii_lowercase();
     if find(head, b"%PDF-").is_some() {
-        return Some(Format::Pdf);
+        return Detected::Readable(Format::Pdf);
     }
-    // OLE2 compound file (.xls) or a zip (.xlsx).
-    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) || head.starts_with(b"PK\x03\x04") {
-        return Some(Format::Spreadsheet);
+    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        // OLE2 compound file: its directory names the streams (UTF-16LE).
+        let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+        let has = |s: &str| find(bytes, &utf16(s)).is_some();
+        if has("WordDocument") && !has("Workbook") {
+            return Detected::LegacyWord;
+        }
+        return Detected::Readable(Format::Spreadsheet);
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        let members = zip_members(bytes);
+        if members.iter().any(|n| n.starts_with("xl/")) {
+            return Detected::Readable(Format::Spreadsheet);
+        }
+        if docx::is_docx(&members) {
+            return Detected::Readable(Format::Docx);
+        }
+        if members.iter().any(|n| n.eq_ignore_ascii_case("OFD.xml")) {
+            return Detected::Ofd;
+        }
+        if members.is_empty() {
+            // A zip whose directory cannot be read: left to the decoder
+            // its name suggests, which says why.
+            if lower_name.ends_with(".docx") {
+                return Detected::Readable(Format::Docx);
+            }
+            return Detected::Readable(Format::Spreadsheet);
+        }
+        return Detected::Bundle { members };
     }
     let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
     if find(&lower, b"<html").is_some()
@@ -37,21 +91,33 @@ pub fn sniff(bytes: &[u8], name: &str) -> Option<Format> {
         || find(&lower, b"<body").is_some()
         || find(&lower, b"<meta").is_some()
     {
-        return Some(Format::Html);
+        return Detected::Readable(Format::Html);
     }
     if lower_name.ends_with(".pdf") {
-        return Some(Format::Pdf);
+        return Detected::Readable(Format::Pdf);
     }
     if lower_name.ends_with(".html") || lower_name.ends_with(".htm") {
-        return Some(Format::Html);
+        return Detected::Readable(Format::Html);
     }
     if lower_name.ends_with(".xls") || lower_name.ends_with(".xlsx") {
-        return Some(Format::Spreadsheet);
+        return Detected::Readable(Format::Spreadsheet);
     }
     if std::str::from_utf8(head).is_ok() || lower_name.ends_with(".txt") {
-        return Some(Format::Text);
+        return Detected::Readable(Format::Text);
     }
-    None
+    Detected::Unknown
+}
+
+/// The member names of a zip (empty when its directory cannot be read).
+fn zip_members(bytes: &[u8]) -> Vec<String> {
+    zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map(|z| {
+            z.file_names()
+                .filter_map(|n| n.ok())
+                .map(|n| n.into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -168,7 +234,35 @@ fn dispatch(
         ));
     }
     let lower = name.to_ascii_lowercase();
-    match sniff(bytes, name) {
+    let format = match detect(bytes, name) {
+        Detected::Readable(f) => Some(f),
+        Detected::LegacyWord => {
+            return Err(Error::new(
+                ErrorKind::UnsupportedFormat,
+                "a legacy binary Word document (.doc/.wps: an OLE2 file with a WordDocument stream); gongkai does not read it yet: save it as .docx",
+            ))
+        }
+        Detected::Ofd => {
+            return Err(Error::new(
+                ErrorKind::UnsupportedFormat,
+                "an OFD document (GB/T 33190: a zip with OFD.xml); gongkai does not read OFD yet",
+            ))
+        }
+        Detected::Bundle { members } => {
+            let shown: Vec<&str> = members.iter().take(3).map(String::as_str).collect();
+            return Err(Error::new(
+                ErrorKind::UnsupportedFormat,
+                format!(
+                    "a zip bundle of {} files ({}{}), not a Word or Excel document; gongkai does not unpack bundles yet",
+                    members.len(),
+                    shown.join(", "),
+                    if members.len() > 3 { ", …" } else { "" }
+                ),
+            ))
+        }
+        Detected::Unknown => None,
+    };
+    match format {
         Some(Format::Pdf) => {
             if find(&bytes[..bytes.len().min(1024)], b"%PDF-").is_none() {
                 return Err(Error::new(
@@ -188,10 +282,11 @@ fn dispatch(
             html::decode(bytes, charset, limits)
         }
         Some(Format::Spreadsheet) => sheet::decode(bytes, name, limits),
+        Some(Format::Docx) => docx::decode(bytes, limits),
         Some(Format::Text) => text::decode(bytes, charset),
         None => Err(Error::new(
             ErrorKind::UnsupportedFormat,
-            "the content is not PDF, HTML, a spreadsheet or UTF-8/GBK text",
+            "the content is not PDF, HTML, Word .docx, a spreadsheet or UTF-8/GBK text",
         )),
     }
 }

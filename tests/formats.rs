@@ -1,0 +1,135 @@
+//! Every format the portals publish, detected by content: Word .docx read
+//! into the same tables and flags as the seed text; legacy Word, OFD and
+//! zip bundles named for what they are when they cannot be read.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use gongkai::record::Record;
+
+use crate::util::*;
+
+/// The seed rendered as .docx by `../shared/samples/tools/gen_docx.py`
+/// (python-docx), in `dir`; `None` (with a notice) when the tool or
+/// python-docx is absent.
+fn seed_docx(dir: &Path, variant: &str) -> Option<PathBuf> {
+    let tool = shared()?.join("samples/tools/gen_docx.py");
+    let has_docx = Command::new("python3")
+        .args(["-c", "import docx"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !tool.exists() || !has_docx {
+        eprintln!("skipped: gen_docx.py or python-docx is absent (pip install python-docx)");
+        return None;
+    }
+    let out = dir.join(format!("seed_{variant}.docx"));
+    let status = Command::new("python3")
+        .arg(&tool)
+        .arg(sample("seed_changzhi_2022_final.txt"))
+        .arg(&out)
+        .args(["--variant", variant])
+        .status()
+        .unwrap_or_else(|e| panic!("python3: {e}"));
+    assert!(status.success(), "gen_docx.py failed");
+    Some(out)
+}
+
+/// Flags as (check, severity, message), pages and snippets aside.
+fn findings(r: &Record) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = r
+        .flags
+        .iter()
+        .map(|f| {
+            (
+                f.check.clone(),
+                format!("{:?}", f.severity),
+                f.message.clone(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn the_seed_as_docx_reads_like_the_seed() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let seed = extract(&sample("seed_changzhi_2022_final.txt"));
+    for variant in ["a", "b"] {
+        let Some(path) = seed_docx(dir.path(), variant) else {
+            return;
+        };
+        let r = extract(&path);
+        assert_eq!(
+            r.source.format,
+            Some(gongkai::model::Format::Docx),
+            "{:?}",
+            r.error
+        );
+        assert_eq!(r.source.engine.as_deref(), Some("docx"));
+        assert_matches_golden(&r, &format!("seed .docx ({variant})"));
+        assert_eq!(r.read.verdict.as_str(), "complete", "{:?}", r.read);
+        assert_eq!(findings(&r), findings(&seed), "variant {variant}");
+        // Pages come from Word's page breaks: the tables are not all on one.
+        let pages: std::collections::BTreeSet<u32> =
+            r.tables.iter().flat_map(|t| t.pages.clone()).collect();
+        assert!(pages.len() >= 8, "{pages:?}");
+    }
+}
+
+/// A zip with the given members.
+fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut out));
+        for (name, body) in members {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap_or_else(|e| panic!("{e}"));
+            zip.write_all(body).unwrap_or_else(|e| panic!("{e}"));
+        }
+        zip.finish().unwrap_or_else(|e| panic!("{e}"));
+    }
+    out
+}
+
+fn error_of(bytes: &[u8], name: &str) -> (String, String) {
+    let r = extractor().extract_bytes(bytes, name, None);
+    let e = r.error.unwrap_or_else(|| panic!("{name}: no error"));
+    (e.kind.as_str().to_string(), e.message)
+}
+
+#[test]
+fn formats_are_told_by_content_and_named_when_unread() {
+    // A zip of two PDFs: a bundle, not a workbook.
+    let bundle = zip_of(&[("a.pdf", b"%PDF-1.4\n"), ("b.pdf", b"%PDF-1.4\n")]);
+    let (kind, message) = error_of(&bundle, "附件.zip");
+    assert_eq!(kind, "unsupported_format");
+    assert!(
+        message.contains("a zip bundle of 2 files (a.pdf, b.pdf"),
+        "{message}"
+    );
+    // OFD: a zip with OFD.xml.
+    let ofd = zip_of(&[("OFD.xml", b"<ofd:OFD/>"), ("Doc_0/Document.xml", b"<x/>")]);
+    let (kind, message) = error_of(&ofd, "公开.ofd");
+    assert_eq!(kind, "unsupported_format");
+    assert!(message.contains("OFD"), "{message}");
+    // Legacy Word: an OLE2 header and a WordDocument stream name.
+    let mut doc = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    doc.resize(512, 0);
+    doc.extend("WordDocument".encode_utf16().flat_map(u16::to_le_bytes));
+    let (kind, message) = error_of(&doc, "决算.doc");
+    assert_eq!(kind, "unsupported_format");
+    assert!(message.contains("legacy binary Word document"), "{message}");
+    // A .docx saved under a .pdf name is still read as Word.
+    let docx = zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        (
+            "word/document.xml",
+            r#"<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>2022年度部门决算</w:t></w:r></w:p></w:body></w:document>"#.as_bytes(),
+        ),
+    ]);
+    let r = extractor().extract_bytes(&docx, "misnamed.pdf", None);
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert_eq!(r.source.format, Some(gongkai::model::Format::Docx));
+}
