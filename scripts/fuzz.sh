@@ -15,7 +15,7 @@ hours="${1:-1}"
 shift || true
 targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
-  targets=(pdf html sheet text patterns)
+  targets=(pdf html sheet docx text patterns)
 fi
 seconds=$(python3 -c "print(max(10, int(float('$hours') * 3600 / ${#targets[@]})))")
 fuzz/seed-corpus.sh
