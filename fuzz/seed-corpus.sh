@@ -5,7 +5,7 @@
 # useful).
 set -euo pipefail
 cd "$(dirname "$0")"
-mkdir -p corpus/pdf corpus/html corpus/text corpus/patterns corpus/sheet
+mkdir -p corpus/pdf corpus/html corpus/text corpus/patterns corpus/sheet corpus/docx
 cp ../samples/*.pdf corpus/pdf/
 cp ../tests/data/crashers/* corpus/pdf/ 2>/dev/null || true
 rm -f corpus/pdf/README.md
@@ -16,6 +16,10 @@ head -c 4000 ../samples/seed_changzhi_2022_final.txt > corpus/text/head.txt
 # The sheet target reads its input as a workbook and as a sheet's XML.
 cat > corpus/sheet/sheet.xml <<'XML'
 <?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:B4"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>2023年部门收支预算总表</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>单位：元</t></is></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>项目</t></is></c><c r="B3" t="inlineStr"><is><t>预算数</t></is></c></row><row r="4"><c r="A4" t="inlineStr"><is><t>一般公共预算拨款收入</t></is></c><c r="B4"><v>1000.5</v></c></row></sheetData><mergeCells count="1"><mergeCell ref="A1:B1"/></mergeCells></worksheet>
+XML
+# The docx target reads its input as a file and as the main part's XML.
+cat > corpus/docx/document.xml <<'XML'
+<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><w:body><w:p><w:pPr><w:pageBreakBefore/></w:pPr><w:r><w:t>收入支出决算总表</w:t><w:tab/><w:t>公开01表</w:t></w:r></w:p><w:p><w:r><w:t>单位：元</w:t><w:br w:type="page"/><w:lastRenderedPageBreak/></w:r></w:p><w:tbl><w:tr><w:trPr><w:gridBefore w:val="1"/></w:trPr><w:tc><w:tcPr><w:gridSpan w:val="2"/><w:vMerge w:val="restart"/></w:tcPr><w:p><w:r><w:t>项目</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>1,000.50</w:t></w:r></w:p></w:tc></w:tr><w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/><w:tbl><w:tr><w:tc><w:p><w:r><w:t>合计</w:t></w:r></w:p></w:tc></w:tr></w:tbl></w:tc></w:tr></w:tbl><w:p><w:r><w:instrText>PAGE</w:instrText><mc:AlternateContent><mc:Choice><w:t>框</w:t></mc:Choice><mc:Fallback><w:t>框</w:t></mc:Fallback></mc:AlternateContent></w:r><w:del><w:r><w:delText>删</w:delText></w:r></w:del></w:p></w:body></w:document>
 XML
 shared=../../shared/corpus/raw
 if [ -d "$shared" ]; then

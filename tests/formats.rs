@@ -178,3 +178,27 @@ fn mutated_docx_files_are_read_or_refused_cleanly() {
         }
     }
 }
+
+/// A folder of formats not read yet: each file gets a record saying what it
+/// is, none is passed over.
+#[test]
+fn a_folder_of_unread_formats_gives_a_record_for_each() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut doc = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    doc.resize(512, 0);
+    doc.extend("WordDocument".encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(dir.path().join("决算.doc"), &doc).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("决算.wps"), &doc).unwrap_or_else(|e| panic!("{e}"));
+    let bundle = zip_of(&[("a.pdf", b"%PDF-1.4\n")]);
+    std::fs::write(dir.path().join("附件.zip"), &bundle).unwrap_or_else(|e| panic!("{e}"));
+    let out = gongkai(&["extract", &dir.path().display().to_string()]);
+    let records: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(records.len(), 3, "{records:#?}");
+    for r in &records {
+        assert_eq!(r["error"]["kind"], "unsupported_format", "{r}");
+    }
+    assert_eq!(out.status.code(), Some(1));
+}

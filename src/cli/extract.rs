@@ -64,7 +64,12 @@ pub struct Args {
     extraction: ExtractArgs,
 }
 
-const EXTENSIONS: &[&str] = &["pdf", "html", "htm", "xls", "xlsx", "docx", "txt"];
+/// Files a directory is searched for: every format the portals publish,
+/// those gongkai does not read yet included, so that each gets a record
+/// saying what it is rather than being passed over in silence.
+const EXTENSIONS: &[&str] = &[
+    "pdf", "html", "htm", "xls", "xlsx", "et", "docx", "doc", "wps", "ofd", "zip", "txt",
+];
 
 /// One input: a file to read (which may still turn out missing, a FIFO or
 /// a dangling link: the extractor says so in its record), or a path that
