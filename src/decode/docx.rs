@@ -235,6 +235,8 @@ fn parse(xml: &[u8], limits: &Limits) -> Result<Body> {
     let mut runs = 0usize;
     let mut section = false;
     loop {
+        // Cleared first: the arms below leave the loop body early.
+        buf.clear();
         let (ns, event) = reader
             .read_resolved_event_into(&mut buf)
             .map_err(|e| corrupt(format!("word/document.xml: {e}")))?;
@@ -417,7 +419,6 @@ fn parse(xml: &[u8], limits: &Limits) -> Result<Body> {
             Event::Eof => break,
             _ => {}
         }
-        buf.clear();
     }
     // Unclosed elements of a truncated part: what was read is kept.
     while frames.len() > 1 {
