@@ -88,18 +88,20 @@ fn partner<'a>(record: &'a Record, id: &str, f: &NarrativeFact) -> Option<&'a Na
         .copied()
 }
 
-fn percent_flag(
+/// Pushes a flag when the printed percentage is beyond its allowance and
+/// hands it back (for [`witness`] to complete).
+fn percent_flag<'f>(
     id: &str,
     what: String,
     printed: Decimal,
     expected: Decimal,
     allowance: Decimal,
     locations: Vec<Location>,
-    flags: &mut Vec<Flag>,
-) -> bool {
+    flags: &'f mut Vec<Flag>,
+) -> Option<&'f mut Flag> {
     let diff = printed - expected;
     if diff.abs() <= allowance {
-        return false;
+        return None;
     }
     let unit = half_unit_of_percent(printed) * Decimal::TWO;
     let (severity, rule) = if diff.abs() <= allowance + unit {
@@ -138,7 +140,7 @@ fn percent_flag(
         difference,
         ..Flag::new(id, severity, message)
     });
-    true
+    flags.last_mut()
 }
 
 /// What the tables say about the figures a percentage was computed from,
@@ -246,7 +248,7 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                     rule.fact,
                     f.subject.clone().unwrap_or_default()
                 );
-                if percent_flag(
+                if let Some(flag) = percent_flag(
                     "narrative.share",
                     what,
                     p,
@@ -255,16 +257,14 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                     vec![fact_location(f)],
                     flags,
                 ) {
-                    if let Some(flag) = flags.last_mut() {
-                        witness(
-                            record,
-                            set,
-                            &[("part", f, a), ("whole", base_fact, base)],
-                            p,
-                            |v| ratio(v[0], v[1], p),
-                            flag,
-                        );
-                    }
+                    witness(
+                        record,
+                        set,
+                        &[("part", f, a), ("whole", base_fact, base)],
+                        p,
+                        |v| ratio(v[0], v[1], p),
+                        flag,
+                    );
                 }
             }
         }
@@ -272,10 +272,13 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
     for rule in &set.fact_change {
         for pf in facts(record, &rule.percent) {
             let Some(p) = pf.percent else { continue };
-            let (Some(change), Some(current)) = (
-                partner(record, &rule.change, pf).and_then(amount),
-                partner(record, &rule.current, pf).and_then(amount),
+            let (Some(change_fact), Some(current_fact)) = (
+                partner(record, &rule.change, pf),
+                partner(record, &rule.current, pf),
             ) else {
+                continue;
+            };
+            let (Some(change), Some(current)) = (amount(change_fact), amount(current_fact)) else {
                 continue;
             };
             let last = (current.0 - change.0, current.1 + change.1);
@@ -286,7 +289,7 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                     change.0.normalize(),
                     last.0.normalize()
                 );
-                if percent_flag(
+                if let Some(flag) = percent_flag(
                     "narrative.change_percent",
                     what,
                     p,
@@ -295,20 +298,17 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                     vec![fact_location(pf)],
                     flags,
                 ) {
-                    let (c, t) = (
-                        partner(record, &rule.change, pf),
-                        partner(record, &rule.current, pf),
+                    witness(
+                        record,
+                        set,
+                        &[
+                            ("change", change_fact, change),
+                            ("current figure", current_fact, current),
+                        ],
+                        p,
+                        |v| ratio(v[0], (v[1].0 - v[0].0, v[1].1 + v[0].1), p),
+                        flag,
                     );
-                    if let (Some(c), Some(t), Some(flag)) = (c, t, flags.last_mut()) {
-                        witness(
-                            record,
-                            set,
-                            &[("change", c, change), ("current figure", t, current)],
-                            p,
-                            |v| ratio(v[0], (v[1].0 - v[0].0, v[1].1 + v[0].1), p),
-                            flag,
-                        );
-                    }
                 }
             }
         }
@@ -357,7 +357,7 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                         String::new()
                     }
                 );
-                if percent_flag(
+                if let Some(flag) = percent_flag(
                     "narrative.growth_percent",
                     what.trim_end().to_string(),
                     p,
@@ -366,19 +366,17 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                     vec![fact_location(pf)],
                     flags,
                 ) {
-                    if let Some(flag) = flags.last_mut() {
-                        witness(
-                            record,
-                            set,
-                            &[
-                                ("base figure", base_fact, base),
-                                ("current figure", current_fact, current),
-                            ],
-                            p,
-                            |v| ratio((v[1].0 - v[0].0, v[1].1 + v[0].1), v[0], p),
-                            flag,
-                        );
-                    }
+                    witness(
+                        record,
+                        set,
+                        &[
+                            ("base figure", base_fact, base),
+                            ("current figure", current_fact, current),
+                        ],
+                        p,
+                        |v| ratio((v[1].0 - v[0].0, v[1].1 + v[0].1), v[0], p),
+                        flag,
+                    );
                 }
             }
         }
@@ -401,7 +399,7 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                     rule.percent,
                     pf.subject.clone().unwrap_or_default()
                 );
-                if percent_flag(
+                if let Some(flag) = percent_flag(
                     "narrative.ratio",
                     what,
                     p,
@@ -410,16 +408,14 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
                     vec![fact_location(pf)],
                     flags,
                 ) {
-                    if let Some(flag) = flags.last_mut() {
-                        witness(
-                            record,
-                            set,
-                            &[("numerator", num_fact, num), ("denominator", den_fact, den)],
-                            p,
-                            |v| ratio(v[0], v[1], p),
-                            flag,
-                        );
-                    }
+                    witness(
+                        record,
+                        set,
+                        &[("numerator", num_fact, num), ("denominator", den_fact, den)],
+                        p,
+                        |v| ratio(v[0], v[1], p),
+                        flag,
+                    );
                 }
             }
         }
@@ -439,7 +435,7 @@ pub fn check(record: &Record, set: &CheckSet, flags: &mut Vec<Flag>) {
             if let Some((expected, allowance)) = ratio(num, (den.total, den.tolerance), p) {
                 let mut locations = vec![fact_location(pf)];
                 locations.extend(den.cells.iter().cloned());
-                let _ = percent_flag(
+                percent_flag(
                     "narrative.table_share",
                     rule.percent.clone(),
                     p,
