@@ -5,7 +5,7 @@
 # useful).
 set -euo pipefail
 cd "$(dirname "$0")"
-mkdir -p corpus/pdf corpus/html corpus/text corpus/patterns corpus/sheet corpus/docx
+mkdir -p corpus/pdf corpus/html corpus/text corpus/patterns corpus/sheet corpus/docx corpus/ofd
 cp ../samples/*.pdf corpus/pdf/
 cp ../tests/data/crashers/* corpus/pdf/ 2>/dev/null || true
 rm -f corpus/pdf/README.md
@@ -20,6 +20,10 @@ XML
 # The docx target reads its input as a file and as the main part's XML.
 cat > corpus/docx/document.xml <<'XML'
 <?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><w:body><w:p><w:pPr><w:pageBreakBefore/></w:pPr><w:r><w:t>收入支出决算总表</w:t><w:tab/><w:t>公开01表</w:t></w:r></w:p><w:p><w:r><w:t>单位：元</w:t><w:br w:type="page"/><w:lastRenderedPageBreak/></w:r></w:p><w:tbl><w:tr><w:trPr><w:gridBefore w:val="1"/></w:trPr><w:tc><w:tcPr><w:gridSpan w:val="2"/><w:vMerge w:val="restart"/></w:tcPr><w:p><w:r><w:t>项目</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>1,000.50</w:t></w:r></w:p></w:tc></w:tr><w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/><w:tbl><w:tr><w:tc><w:p><w:r><w:t>合计</w:t></w:r></w:p></w:tc></w:tr></w:tbl></w:tc></w:tr></w:tbl><w:p><w:r><w:instrText>PAGE</w:instrText><mc:AlternateContent><mc:Choice><w:t>框</w:t></mc:Choice><mc:Fallback><w:t>框</w:t></mc:Fallback></mc:AlternateContent></w:r><w:del><w:r><w:delText>删</w:delText></w:r></w:del></w:p></w:body></w:document>
+XML
+# The ofd target reads its input as a package and as a page's Content.xml.
+cat > corpus/ofd/content.xml <<'XML'
+<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Area><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:Area><ofd:Content><ofd:Layer ID="1"><ofd:PageBlock ID="2"><ofd:TextObject ID="3" Boundary="20 20 120 8" Font="1" Size="4" CTM="1 0 0 1 0 0"><ofd:TextCode X="0" Y="4" DeltaX="g 7 4 2 2">收入支出决算总表公开01表</ofd:TextCode></ofd:TextObject><ofd:TextObject ID="4" Boundary="20 30 60 6" Size="3.5"><ofd:TextCode X="0" Y="3.5">合计</ofd:TextCode><ofd:TextCode X="40" DeltaX="1.75 g 3 1.75 1 1.75">1,000.50</ofd:TextCode></ofd:TextObject><ofd:PathObject ID="5" Boundary="20 28 160 20" Stroke="true"><ofd:AbbreviatedData>M 0 0 L 160 0 L 160 20 L 0 20 C S 80 0 L 80 20 B 1 1 2 2 3 3</ofd:AbbreviatedData></ofd:PathObject></ofd:PageBlock></ofd:Layer></ofd:Content></ofd:Page>
 XML
 shared=../../shared/corpus/raw
 if [ -d "$shared" ]; then

@@ -33,6 +33,12 @@ pub enum ErrorKind {
     DecoderFailed,
     /// A pattern file is invalid.
     Pattern,
+    /// A bundle (zip) that is not unpacked: a member named outside it
+    /// (`../`), nested too deep, or too many members.
+    BundleRefused,
+    /// Reading the format needs a converter that is not installed (the
+    /// message says which).
+    ConverterMissing,
 }
 
 impl ErrorKind {
@@ -51,6 +57,8 @@ impl ErrorKind {
             ErrorKind::TooLarge => "too_large",
             ErrorKind::DecoderFailed => "decoder_failed",
             ErrorKind::Pattern => "pattern",
+            ErrorKind::BundleRefused => "bundle_refused",
+            ErrorKind::ConverterMissing => "converter_missing",
         }
     }
 }

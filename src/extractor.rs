@@ -17,7 +17,7 @@ use crate::model::Decoded;
 use crate::narrative;
 use crate::patterns::Patterns;
 use crate::recognize;
-use crate::record::{DocumentMeta, Read, Record, RecordError, Source};
+use crate::record::{BundleSource, DocumentMeta, Read, Record, RecordError, Source};
 use crate::settings::{DecodeOptions, Limits};
 use crate::text::sha256_hex;
 
@@ -81,7 +81,9 @@ impl Extractor {
         &self.decode
     }
 
-    /// Reads and extracts one file.
+    /// Reads and extracts one file as one document. A bundle (a zip of
+    /// documents) is not one: its record says so, and [`Extractor::extract`]
+    /// reads its members.
     pub fn extract_path(&self, path: &Path) -> Record {
         self.read_and_extract(path, &path.display().to_string(), None)
     }
@@ -107,7 +109,8 @@ impl Extractor {
     }
 
     /// Extracts one document held in memory. `name` is its path or URL;
-    /// `charset` an HTTP charset when known.
+    /// `charset` an HTTP charset when known. A bundle is not one document
+    /// (see [`Extractor::extract_path`]).
     pub fn extract_bytes(&self, bytes: &[u8], name: &str, charset: Option<&str>) -> Record {
         let limits = &self.limits;
         if bytes.len() as u64 > limits.max_bytes {
@@ -170,6 +173,7 @@ impl Extractor {
                 pages: Some(decoded.pages),
                 warnings: decoded.warnings.clone(),
                 patterns: Some(patterns.fingerprint.clone()),
+                bundle: None,
             },
             document,
             tables,
@@ -184,24 +188,122 @@ impl Extractor {
         record
     }
 
-    /// Extracts one document of a batch.
-    pub fn extract(&self, document: &Document) -> Option<Record> {
+    /// Extracts one input of a batch: the record of its document, or, for a
+    /// bundle (a zip of documents), one record per member (see
+    /// [`decode::bundle`]); nothing for [`Content::Skip`].
+    pub fn extract(&self, document: &Document) -> Vec<Record> {
+        let name = &document.name;
+        let charset = document.charset.as_deref();
         match &document.content {
             Content::Path(path) => {
-                Some(self.read_and_extract(path, &document.name, document.charset.as_deref()))
+                let mut records = match self.read_file(path, name) {
+                    Ok(bytes) => self.extract_input(&bytes, name, charset),
+                    Err(record) => vec![*record],
+                };
+                let hex = raw_path_hex(path);
+                for r in &mut records {
+                    r.source.path_hex.clone_from(&hex);
+                }
+                records
             }
-            Content::Bytes(bytes) => {
-                Some(self.extract_bytes(bytes, &document.name, document.charset.as_deref()))
-            }
-            Content::Skip => None,
-            Content::Unreadable(message) => Some(failed(
-                &document.name,
+            Content::Bytes(bytes) => self.extract_input(bytes, name, charset),
+            Content::Skip => Vec::new(),
+            Content::Unreadable(message) => vec![failed(
+                name,
                 &[],
                 0,
                 Error::new(ErrorKind::Io, message.clone()),
-            )),
+            )],
         }
     }
+
+    /// The records of one input held in memory: a bundle's members, else
+    /// the one document.
+    fn extract_input(&self, bytes: &[u8], name: &str, charset: Option<&str>) -> Vec<Record> {
+        if bytes.len() as u64 > self.limits.max_bytes {
+            return vec![too_large(name, bytes.len() as u64, &self.limits)];
+        }
+        if !matches!(decode::detect(bytes, name), decode::Detected::Bundle { .. }) {
+            return vec![self.extract_bytes(bytes, name, charset)];
+        }
+        let top = BundleSource {
+            path: name.to_string(),
+            sha256: sha256_hex(bytes),
+            members: Vec::new(),
+        };
+        let mut budget = self.limits.max_decoded_bytes;
+        let mut records = Vec::new();
+        self.unpack(bytes, &top, 1, &mut budget, &mut records);
+        records
+    }
+
+    /// Extracts each member of the bundle `bytes`, found at `at` (the
+    /// top bundle, with the members nesting it), `depth` bundles deep.
+    fn unpack(
+        &self,
+        bytes: &[u8],
+        at: &BundleSource,
+        depth: u32,
+        budget: &mut u64,
+        records: &mut Vec<Record>,
+    ) {
+        let shown = bundle_path(at);
+        let inside = |mut record: Record| {
+            if !at.members.is_empty() {
+                record.source.bundle = Some(at.clone());
+            }
+            record
+        };
+        let mut bundle = match decode::bundle::open(bytes, &self.limits) {
+            Ok(b) => b,
+            Err(e) => return records.push(inside(failed(&shown, bytes, bytes.len() as u64, e))),
+        };
+        let members = bundle.members().to_vec();
+        if members.is_empty() {
+            let e = Error::new(ErrorKind::Empty, "a zip bundle with no files in it");
+            return records.push(inside(failed(&shown, bytes, bytes.len() as u64, e)));
+        }
+        for member in &members {
+            let mut here = at.clone();
+            here.members.push(member.name.clone());
+            let path = bundle_path(&here);
+            let record = match bundle.read(member, budget, &self.limits) {
+                Err(e) => failed(&path, &[], member.declared, e),
+                Ok(content) => {
+                    if let decode::Detected::Bundle { .. } = decode::detect(&content, &member.name)
+                    {
+                        if depth < decode::bundle::MAX_DEPTH {
+                            self.unpack(&content, &here, depth + 1, budget, records);
+                            continue;
+                        }
+                        let e = Error::new(
+                            ErrorKind::BundleRefused,
+                            format!(
+                                "a zip bundle nested {} deep, past the {} levels unpacked: not unpacked",
+                                depth + 1,
+                                decode::bundle::MAX_DEPTH
+                            ),
+                        );
+                        failed(&path, &content, content.len() as u64, e)
+                    } else {
+                        self.extract_bytes(&content, &path, None)
+                    }
+                }
+            };
+            let mut record = record;
+            record.source.bundle = Some(here);
+            records.push(record);
+        }
+    }
+}
+
+/// The path of a document in a bundle: the bundle's, then each member's,
+/// joined by `!/`.
+fn bundle_path(at: &BundleSource) -> String {
+    std::iter::once(at.path.as_str())
+        .chain(at.members.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("!/")
 }
 
 /// One document of a batch.
@@ -253,13 +355,13 @@ pub enum Content {
 /// What a batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
-    /// Documents handed to the sink.
+    /// Inputs handed to the sink.
     pub documents: usize,
-    /// Records extracted.
+    /// Records extracted (a bundle gives one per member).
     pub extracted: usize,
     /// Records with an error.
     pub failed: usize,
-    /// Documents skipped ([`Content::Skip`] or the skip test).
+    /// Inputs skipped ([`Content::Skip`] or the skip test).
     pub skipped: usize,
 }
 
@@ -310,9 +412,9 @@ impl<'a> Batch<'a> {
         self.chunk
     }
 
-    /// Extracts every `(tag, document)` of `items` and hands `(tag, record)`
-    /// to `sink` in input order; the record is `None` for a skipped
-    /// document. `skip` runs on the worker threads before extraction (e.g.
+    /// Extracts every `(tag, document)` of `items` and hands `(tag,
+    /// records)` to `sink` in input order: one record for a document, one
+    /// per member for a bundle, none for a skipped document. `skip` runs on the worker threads before extraction (e.g.
     /// "the store already holds this content"). The first sink error stops
     /// the batch and is returned.
     pub fn run<T, E, I, S, F>(&self, items: I, skip: S, sink: F) -> std::result::Result<Summary, E>
@@ -320,7 +422,7 @@ impl<'a> Batch<'a> {
         T: Send,
         I: IntoIterator<Item = (T, Document)>,
         S: Fn(&Document) -> bool + Sync,
-        F: FnMut(T, Option<Record>) -> std::result::Result<(), E>,
+        F: FnMut(T, Vec<Record>) -> std::result::Result<(), E>,
     {
         let mut items = items.into_iter().peekable();
         let chunk = self.chunk;
@@ -344,35 +446,31 @@ impl<'a> Batch<'a> {
         T: Send,
         C: IntoIterator<Item = Vec<(T, Document)>>,
         S: Fn(&Document) -> bool + Sync,
-        F: FnMut(T, Option<Record>) -> std::result::Result<(), E>,
+        F: FnMut(T, Vec<Record>) -> std::result::Result<(), E>,
     {
         let mut summary = Summary::default();
         for chunk in chunks {
-            let records: Vec<(T, Option<Record>)> = self.pool.install(|| {
+            let records: Vec<(T, Vec<Record>)> = self.pool.install(|| {
                 chunk
                     .into_par_iter()
                     .map(|(tag, doc)| {
-                        let record = if skip(&doc) {
-                            None
+                        let records = if skip(&doc) {
+                            Vec::new()
                         } else {
                             self.extractor.extract(&doc)
                         };
-                        (tag, record)
+                        (tag, records)
                     })
                     .collect()
             });
-            for (tag, record) in records {
+            for (tag, records) in records {
                 summary.documents += 1;
-                match &record {
-                    Some(r) => {
-                        summary.extracted += 1;
-                        if r.error.is_some() {
-                            summary.failed += 1;
-                        }
-                    }
-                    None => summary.skipped += 1,
+                if records.is_empty() {
+                    summary.skipped += 1;
                 }
-                sink(tag, record)?;
+                summary.extracted += records.len();
+                summary.failed += records.iter().filter(|r| r.error.is_some()).count();
+                sink(tag, records)?;
             }
         }
         Ok(summary)
@@ -487,6 +585,7 @@ fn failed(name: &str, bytes: &[u8], len: u64, e: Error) -> Record {
             pages: None,
             warnings: Vec::new(),
             patterns: None,
+            bundle: None,
         },
         document: DocumentMeta::default(),
         tables: Vec::new(),
@@ -528,7 +627,7 @@ mod tests {
                 docs,
                 |_| false,
                 |i, r| {
-                    if let Some(r) = &r {
+                    for r in &r {
                         assert_eq!(r.source.path, format!("{i}.txt"));
                     }
                     seen.push(i);

@@ -215,6 +215,8 @@ pub enum Format {
     Spreadsheet,
     /// A Word .docx document.
     Docx,
+    /// An OFD document (GB/T 33190).
+    Ofd,
 }
 
 /// What a decoder made of one document.

@@ -151,7 +151,9 @@ pub struct Source {
     pub bytes: u64,
     /// The format found by content, when known.
     pub format: Option<Format>,
-    /// The engine that produced the text (`pdf-extract`, `pdftotext`, `scraper`, `calamine`, `text`).
+    /// The engine that produced the text (`pdf-extract`, `pdftotext`, `scraper`, `docx`,
+    /// `calamine`, `ofd`, `text`; `soffice+docx`, `soffice+calamine` for a file LibreOffice
+    /// converted first).
     pub engine: Option<String>,
     /// Number of pages (sheets for spreadsheets).
     pub pages: Option<u32>,
@@ -163,6 +165,22 @@ pub struct Source {
     /// way; another `--patterns` folder gives another one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patterns: Option<String>,
+    /// The bundle (zip) the document was unpacked from; `path` is then the
+    /// bundle's path and the member names joined by `!/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<BundleSource>,
+}
+
+/// Where in a bundle a document was found.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct BundleSource {
+    /// The bundle's path (or URL) as given.
+    pub path: String,
+    /// SHA-256 of the bundle's bytes, hex.
+    pub sha256: String,
+    /// The member's name inside the bundle, and inside each bundle nested
+    /// in it, outermost first (names decoded from UTF-8 or GBK).
+    pub members: Vec<String>,
 }
 
 /// Final account or budget.

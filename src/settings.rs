@@ -41,7 +41,8 @@ pub struct Limits {
     /// Largest number of objects in a PDF.
     pub max_objects: u64,
     /// Largest decoded size in bytes (decompression-bomb guard): all Flate
-    /// streams of a PDF inflated, all members of an .xlsx uncompressed.
+    /// streams of a PDF inflated, all members of an .xlsx uncompressed, all
+    /// members of a zip bundle unpacked (nested bundles included).
     pub max_decoded_bytes: u64,
     /// Memory one document's decoder may use, in bytes: the address-space
     /// limit of the worker process (enforced under
@@ -96,6 +97,10 @@ pub enum Isolation {
 /// The name under which the pdftotext fallback is looked up by default.
 pub const DEFAULT_PDFTOTEXT: &str = "pdftotext";
 
+/// The name under which LibreOffice, the converter of legacy binary office
+/// files, is looked up by default.
+pub const DEFAULT_SOFFICE: &str = "soffice";
+
 /// How documents are decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeOptions {
@@ -104,6 +109,10 @@ pub struct DecodeOptions {
     /// The `pdftotext` executable of the PDF fallback engine (poppler), a
     /// name looked up in `PATH` or a path; `None` disables the fallback.
     pub pdftotext: Option<std::path::PathBuf>,
+    /// The LibreOffice executable that converts .doc/.wps/.et (and .xls
+    /// files calamine cannot open), a name looked up in `PATH` or a path;
+    /// `None` disables it.
+    pub soffice: Option<std::path::PathBuf>,
 }
 
 impl Default for DecodeOptions {
@@ -111,6 +120,7 @@ impl Default for DecodeOptions {
         DecodeOptions {
             isolation: Isolation::Thread,
             pdftotext: Some(DEFAULT_PDFTOTEXT.into()),
+            soffice: Some(DEFAULT_SOFFICE.into()),
         }
     }
 }

@@ -17,6 +17,12 @@ pub fn fold(s: &str) -> String {
     fold_chars(s.chars(), s.len())
 }
 
+/// Full-width characters: CJK ideographs, kana, full-width forms and
+/// punctuation (a character as wide as the font size; others are about half).
+pub fn is_wide(c: char) -> bool {
+    matches!(c as u32, 0x2E80..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0x20000..=0x2FA1F)
+}
+
 /// NFKC of one character (what [`normalize`] makes of it).
 pub fn nfkc_char(c: char) -> impl Iterator<Item = char> {
     std::iter::once(c).nfkc()

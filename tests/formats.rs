@@ -1,12 +1,13 @@
-//! Every format the portals publish, detected by content: Word .docx read
-//! into the same tables and flags as the seed text; legacy Word, OFD and
-//! zip bundles named for what they are when they cannot be read.
+//! Every format the portals publish, detected by content: Word .docx, and
+//! legacy .doc through LibreOffice, read into the same tables and flags as
+//! the seed text; what cannot be read named for what it is.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use gongkai::record::Record;
+use gongkai::settings::DecodeOptions;
 
 use crate::util::*;
 
@@ -33,6 +34,47 @@ fn seed_docx(dir: &Path, variant: &str) -> Option<PathBuf> {
         .unwrap_or_else(|e| panic!("python3: {e}"));
     assert!(status.success(), "gen_docx.py failed");
     Some(out)
+}
+
+/// LibreOffice's `soffice` when it runs, else `None` with a notice.
+fn soffice() -> Option<&'static str> {
+    let runs = Command::new("soffice")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !runs {
+        eprintln!(
+            "skipped: LibreOffice (soffice) is absent (apt install libreoffice-writer-nogui)"
+        );
+    }
+    runs.then_some("soffice")
+}
+
+/// Converts `path` to `format` (`doc`) with LibreOffice, into `dir`.
+fn soffice_convert(exe: &str, path: &Path, format: &str, dir: &Path) -> PathBuf {
+    let profile = dir.join("lo-profile");
+    let status = Command::new(exe)
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            format,
+            "--outdir",
+        ])
+        .arg(dir)
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .arg(path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("soffice: {e}"));
+    assert!(status.success(), "soffice --convert-to {format} failed");
+    let out = dir.join(path.with_extension(format).file_name().unwrap_or_default());
+    assert!(out.exists(), "soffice wrote no {}", out.display());
+    out
 }
 
 /// Flags as (check, severity, message), pages and snippets aside.
@@ -101,7 +143,8 @@ fn error_of(bytes: &[u8], name: &str) -> (String, String) {
 
 #[test]
 fn formats_are_told_by_content_and_named_when_unread() {
-    // A zip of two PDFs: a bundle, not a workbook.
+    // A zip of two PDFs: a bundle, not a workbook (one document's reader
+    // says so; the batch reads its members).
     let bundle = zip_of(&[("a.pdf", b"%PDF-1.4\n"), ("b.pdf", b"%PDF-1.4\n")]);
     let (kind, message) = error_of(&bundle, "附件.zip");
     assert_eq!(kind, "unsupported_format");
@@ -109,18 +152,39 @@ fn formats_are_told_by_content_and_named_when_unread() {
         message.contains("a zip bundle of 2 files (a.pdf, b.pdf"),
         "{message}"
     );
-    // OFD: a zip with OFD.xml.
-    let ofd = zip_of(&[("OFD.xml", b"<ofd:OFD/>"), ("Doc_0/Document.xml", b"<x/>")]);
-    let (kind, message) = error_of(&ofd, "公开.ofd");
+    // RAR and 7z are named.
+    let (kind, message) = error_of(b"Rar!\x1a\x07\x01\x00rest", "附件.rar");
     assert_eq!(kind, "unsupported_format");
-    assert!(message.contains("OFD"), "{message}");
-    // Legacy Word: an OLE2 header and a WordDocument stream name.
+    assert!(message.contains("a RAR archive"), "{message}");
+    // OFD: a zip with OFD.xml, under a .zip name; this one names no
+    // document root.
+    let ofd = zip_of(&[("OFD.xml", b"<ofd:OFD/>"), ("Doc_0/Document.xml", b"<x/>")]);
+    let (kind, message) = error_of(&ofd, "公开.zip");
+    assert_eq!(kind, "truncated");
+    assert!(
+        message.contains("an OFD document") && message.contains("DocRoot"),
+        "{message}"
+    );
+    // Legacy Word (an OLE2 header and a WordDocument stream name) without
+    // its converter: the record says what to install.
     let mut doc = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     doc.resize(512, 0);
     doc.extend("WordDocument".encode_utf16().flat_map(u16::to_le_bytes));
-    let (kind, message) = error_of(&doc, "决算.doc");
-    assert_eq!(kind, "unsupported_format");
-    assert!(message.contains("legacy binary Word document"), "{message}");
+    let without = extractor().clone().with_decode(DecodeOptions {
+        soffice: Some("/nonexistent/soffice".into()),
+        ..DecodeOptions::default()
+    });
+    let e = without
+        .extract_bytes(&doc, "决算.doc", None)
+        .error
+        .unwrap_or_else(|| panic!("no error"));
+    assert_eq!(e.kind.as_str(), "converter_missing");
+    assert!(
+        e.message.contains("legacy binary Word document")
+            && e.message.contains("install libreoffice-writer-nogui"),
+        "{}",
+        e.message
+    );
     // A .docx saved under a .pdf name is still read as Word.
     let docx = zip_of(&[
         ("[Content_Types].xml", b"<Types/>"),
@@ -132,6 +196,33 @@ fn formats_are_told_by_content_and_named_when_unread() {
     let r = extractor().extract_bytes(&docx, "misnamed.pdf", None);
     assert!(r.error.is_none(), "{:?}", r.error);
     assert_eq!(r.source.format, Some(gongkai::model::Format::Docx));
+}
+
+/// The seed as a binary Word 97 .doc, made from the seed's .docx by
+/// LibreOffice itself and read back through it: the seed's tables, cell
+/// for cell, and its flags.
+#[test]
+fn the_seed_as_doc_reads_like_the_seed() {
+    let Some(exe) = soffice() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let Some(docx) = seed_docx(dir.path(), "a") else {
+        return;
+    };
+    let doc = soffice_convert(exe, &docx, "doc", dir.path());
+    let bytes = std::fs::read(&doc).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]),
+        "not an OLE2 file"
+    );
+    let seed = extract(&sample("seed_changzhi_2022_final.txt"));
+    let r = extract(&doc);
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert_eq!(r.source.engine.as_deref(), Some("soffice+docx"));
+    assert_matches_golden(&r, "seed .doc");
+    assert_eq!(r.read.verdict.as_str(), "complete", "{:?}", r.read);
+    assert_eq!(findings(&r), findings(&seed));
 }
 
 /// Mutants of a .docx (truncations, flipped bytes in the XML, broken
@@ -191,14 +282,25 @@ fn a_folder_of_unread_formats_gives_a_record_for_each() {
     std::fs::write(dir.path().join("决算.wps"), &doc).unwrap_or_else(|e| panic!("{e}"));
     let bundle = zip_of(&[("a.pdf", b"%PDF-1.4\n")]);
     std::fs::write(dir.path().join("附件.zip"), &bundle).unwrap_or_else(|e| panic!("{e}"));
-    let out = gongkai(&["extract", &dir.path().display().to_string()]);
+    let out = gongkai(&[
+        "extract",
+        &dir.path().display().to_string(),
+        "--soffice",
+        "/nonexistent/soffice",
+    ]);
     let records: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
     assert_eq!(records.len(), 3, "{records:#?}");
-    for r in &records {
-        assert_eq!(r["error"]["kind"], "unsupported_format", "{r}");
+    for r in &records[..2] {
+        assert_eq!(r["error"]["kind"], "converter_missing", "{r}");
     }
+    // The bundle's member is read as a document of its own (a PDF cut
+    // after its header).
+    assert!(records[2]["source"]["path"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("附件.zip!/a.pdf")));
+    assert_eq!(records[2]["source"]["bundle"]["members"][0], "a.pdf");
     assert_eq!(out.status.code(), Some(1));
 }

@@ -98,12 +98,16 @@ fn the_corpus_raises_exactly_its_golden_flags() {
         .run(
             items,
             |_| false,
-            |rel, record: Option<Record>| {
-                let mut flags: Vec<Expected> = record
-                    .map(|r| r.flags.iter().map(Expected::of).collect())
-                    .unwrap_or_default();
-                flags.sort();
-                got.insert(rel, flags);
+            |rel, records: Vec<Record>| {
+                for r in records {
+                    let mut flags: Vec<Expected> = r.flags.iter().map(Expected::of).collect();
+                    flags.sort();
+                    let key = match &r.source.bundle {
+                        Some(b) => format!("{rel}!/{}", b.members.join("!/")),
+                        None => rel.clone(),
+                    };
+                    got.insert(key, flags);
+                }
                 Ok::<(), ()>(())
             },
         )

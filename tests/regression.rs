@@ -560,6 +560,21 @@ fn a_workbook_calamine_panics_on_is_decoder_failed() {
     let e = gongkai::decode::sheet::decode(&bytes, "t.xls", &Limits::default()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::DecoderFailed, "{e}");
     assert!(e.message.contains("calamine"), "{e}");
+    // Without LibreOffice the record says why, and what would read it.
+    let without = extractor()
+        .clone()
+        .with_decode(gongkai::settings::DecodeOptions {
+            soffice: None,
+            ..Default::default()
+        });
+    let e = without.extract_bytes(&bytes, "t.xls", None).error;
+    let e = e.unwrap_or_else(|| panic!("no error"));
+    assert_eq!(e.kind, ErrorKind::DecoderFailed);
+    assert!(e.message.contains("needs LibreOffice"), "{}", e.message);
+    // With it (where installed), LibreOffice reads it or says why.
     let r = extractor().extract_bytes(&bytes, "t.xls", None);
-    assert_eq!(r.error.map(|e| e.kind), Some(ErrorKind::DecoderFailed));
+    match &r.error {
+        None => assert_eq!(r.source.engine.as_deref(), Some("soffice+calamine")),
+        Some(e) => assert_eq!(e.kind, ErrorKind::DecoderFailed, "{}", e.message),
+    }
 }

@@ -6,6 +6,7 @@
 mod util;
 
 mod budget;
+mod bundles;
 mod checks;
 mod corpus;
 mod crawl;
@@ -17,6 +18,7 @@ mod golden;
 mod isolation;
 mod layers;
 mod narrative;
+mod ofd;
 mod patterns;
 mod pdf;
 mod read;

@@ -313,15 +313,17 @@ fn extract_handed(
     let result = batch.run_chunks(
         chunks,
         |_| false,
-        |handed, record| {
-            let Some(record) = record else {
+        |handed, records| {
+            if records.is_empty() {
                 return Ok(());
-            };
-            if let Err(e) = sink.put(&record) {
-                // A record that could not be stored is not confirmed: the next
-                // run hands it over again.
-                tracing::error!("--extract: {}: {e:#}", handed.url);
-                return Ok(());
+            }
+            for record in &records {
+                if let Err(e) = sink.put(record) {
+                    // A record that could not be stored is not confirmed: the
+                    // next run hands the download over again.
+                    tracing::error!("--extract: {}: {e:#}", record.source.path);
+                    return Ok(());
+                }
             }
             confirmations.confirm(&handed).map_err(anyhow::Error::from)
         },

@@ -68,7 +68,8 @@ pub struct Args {
 /// those gongkai does not read yet included, so that each gets a record
 /// saying what it is rather than being passed over in silence.
 const EXTENSIONS: &[&str] = &[
-    "pdf", "html", "htm", "xls", "xlsx", "et", "docx", "doc", "wps", "ofd", "zip", "txt",
+    "pdf", "html", "htm", "xls", "xlsx", "et", "docx", "doc", "wps", "ofd", "zip", "rar", "7z",
+    "txt",
 ];
 
 /// One input: a file to read (which may still turn out missing, a FIFO or
@@ -257,23 +258,24 @@ pub fn run(args: Args) -> Result<ExitCode> {
             stored
         };
         let documents = files.iter().map(|f| ((), f.document()));
-        let summary = batch.run(documents, current, |(), record| {
+        let summary = batch.run(documents, current, |(), records| {
             bar.inc(1);
-            match record {
-                Some(record) => {
-                    sink.put(&record)?;
-                    if let (Some(store), false) = (check_store, record.source.sha256.is_empty()) {
-                        let sha = &record.source.sha256;
-                        let _ =
-                            runtime.block_on(claims::release(store, sha, &fingerprint, &worker));
-                    }
-                    anyhow::Ok(())
-                }
-                None => {
-                    sink.unchanged();
-                    Ok(())
-                }
+            if records.is_empty() {
+                sink.unchanged();
             }
+            for record in &records {
+                sink.put(record)?;
+            }
+            // The claim was taken on the input's content: a document's own,
+            // or the bundle's its members came from.
+            let claimed = records.first().map(|r| match &r.source.bundle {
+                Some(b) => b.sha256.as_str(),
+                None => r.source.sha256.as_str(),
+            });
+            if let (Some(store), Some(sha)) = (check_store, claimed.filter(|s| !s.is_empty())) {
+                let _ = runtime.block_on(claims::release(store, sha, &fingerprint, &worker));
+            }
+            anyhow::Ok(())
         })?;
         extracted = Some(summary.extracted);
         if let Some(store) = check_store {
@@ -477,14 +479,25 @@ fn work_queue(
         batch.run_chunks(
             chunks,
             |_| false,
-            |job, record| {
-                let Some(record) = record else {
+            |job, records| {
+                let Some(first) = records.first() else {
                     return Ok(());
                 };
-                sink.put(&record)?;
-                let sha =
-                    (!record.source.sha256.is_empty()).then_some(record.source.sha256.as_str());
-                let error = record.error.as_ref().map(|e| e.message.as_str());
+                for record in &records {
+                    sink.put(record)?;
+                }
+                // The job is the input: a bundle is done with its hash when
+                // any member was read, failed when none was.
+                let sha = match &first.source.bundle {
+                    Some(b) => Some(b.sha256.as_str()),
+                    None => Some(first.source.sha256.as_str()),
+                }
+                .filter(|s| !s.is_empty());
+                let error = if records.iter().all(|r| r.error.is_some()) {
+                    first.error.as_ref().map(|e| e.message.as_str())
+                } else {
+                    None
+                };
                 let held = runtime
                     .block_on(queue::finish(store, job, &worker, sha, error))
                     .context("finishing a job")?;

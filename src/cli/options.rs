@@ -61,7 +61,8 @@ pub struct ExtractArgs {
     /// Largest number of objects of a PDF.
     #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_OBJECTS)]
     pub max_objects: u64,
-    /// Largest decoded size in bytes: a PDF's Flate streams inflated, an .xlsx uncompressed.
+    /// Largest decoded size in bytes: a PDF's Flate streams inflated, an .xlsx or .docx
+    /// uncompressed, a zip bundle's members unpacked (nested bundles included).
     #[arg(long, value_name = "N", default_value_t = settings::DEFAULT_MAX_DECODED_BYTES)]
     pub max_decoded_bytes: u64,
     /// Largest number of cells of one sheet, or of one HTML table with its spans expanded.
@@ -94,6 +95,12 @@ pub struct ExtractArgs {
     /// No pdftotext fallback.
     #[arg(long, conflicts_with = "pdftotext")]
     pub no_pdftotext: bool,
+    /// The LibreOffice executable that converts legacy .doc/.wps/.et files.
+    #[arg(long, value_name = "PATH", default_value = settings::DEFAULT_SOFFICE)]
+    pub soffice: PathBuf,
+    /// No LibreOffice conversion (legacy binary files get `converter_missing`).
+    #[arg(long, conflicts_with = "soffice")]
+    pub no_soffice: bool,
     /// Worker threads (default: one per core).
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -145,6 +152,7 @@ impl ExtractArgs {
         let decode = DecodeOptions {
             isolation: isolation(self.isolation),
             pdftotext: (!self.no_pdftotext).then(|| self.pdftotext.clone()),
+            soffice: (!self.no_soffice).then(|| self.soffice.clone()),
         };
         Ok(Extractor::new(self.patterns.load()?)
             .with_limits(limits)

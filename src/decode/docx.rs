@@ -400,16 +400,7 @@ fn parse(xml: &[u8], limits: &Limits) -> Result<Body> {
             }
             Event::GeneralRef(r) if in_text && skip == 0 => {
                 // An entity or character reference inside w:t.
-                let name = r.xml10_content();
-                let resolved = match name.as_ref() {
-                    "amp" => Some('&'),
-                    "lt" => Some('<'),
-                    "gt" => Some('>'),
-                    "quot" => Some('"'),
-                    "apos" => Some('\''),
-                    _ => r.resolve_char_ref().ok().flatten(),
-                };
-                if let Some(c) = resolved {
+                if let Some(c) = super::xml_reference(&r) {
                     push_piece(&mut frames, Piece::Text(c.to_string()));
                 }
             }

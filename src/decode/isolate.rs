@@ -53,6 +53,7 @@ struct Job {
     charset: Option<String>,
     limits: Limits,
     pdftotext: Option<std::path::PathBuf>,
+    soffice: Option<std::path::PathBuf>,
 }
 
 /// What travels from the worker to the parent.
@@ -78,6 +79,7 @@ pub(super) fn in_process(
         charset: charset.map(str::to_string),
         limits: limits.clone(),
         pdftotext: options.pdftotext.clone(),
+        soffice: options.soffice.clone(),
     };
     let header = postcard::to_stdvec(&job).map_err(|e| {
         Error::new(
@@ -260,6 +262,7 @@ pub fn serve(args: &[String]) -> ExitCode {
     let options = DecodeOptions {
         isolation: Isolation::Thread,
         pdftotext: job.pdftotext,
+        soffice: job.soffice,
     };
     super::install_quiet_hook();
     super::quiet_panics();
@@ -398,6 +401,7 @@ mod tests {
         let options = DecodeOptions {
             isolation: Isolation::Process(exe.to_path_buf()),
             pdftotext: None,
+            soffice: None,
         };
         crate::decode::decode(b"%PDF-1.4", "x.pdf", None, &limits(secs), &options)
     }

@@ -4,10 +4,13 @@
 //! saved as `.html` is still a PDF, and an HTML error page saved as `.pdf`
 //! is reported as `not_a_pdf`.
 
+pub mod bundle;
 pub mod child;
+pub mod convert;
 pub mod docx;
 pub mod html;
 pub mod isolate;
+pub mod ofd;
 pub mod pdf;
 pub mod sheet;
 pub mod text;
@@ -35,13 +38,13 @@ pub enum Detected {
     Readable(Format),
     /// A legacy binary Word file (.doc, .wps: OLE2 with a WordDocument stream).
     LegacyWord,
-    /// An OFD document (GB/T 33190: a zip with OFD.xml).
-    Ofd,
     /// A zip that is neither a Word nor an Excel document: a bundle of files.
     Bundle {
         /// Its members' names.
         members: Vec<String>,
     },
+    /// A RAR or 7z archive (named by the string).
+    Archive(&'static str),
     /// Nothing known.
     Unknown,
 }
@@ -63,6 +66,12 @@ pub fn detect(bytes: &[u8], name: &str) -> Detected {
         }
         return Detected::Readable(Format::Spreadsheet);
     }
+    if head.starts_with(b"PK\x05\x06") {
+        // A zip's end record alone: a zip with nothing in it.
+        return Detected::Bundle {
+            members: Vec::new(),
+        };
+    }
     if head.starts_with(b"PK\x03\x04") {
         let members = zip_members(bytes);
         if members.iter().any(|n| n.starts_with("xl/")) {
@@ -72,7 +81,7 @@ pub fn detect(bytes: &[u8], name: &str) -> Detected {
             return Detected::Readable(Format::Docx);
         }
         if members.iter().any(|n| n.eq_ignore_ascii_case("OFD.xml")) {
-            return Detected::Ofd;
+            return Detected::Readable(Format::Ofd);
         }
         if members.is_empty() {
             // A zip whose directory cannot be read: left to the decoder
@@ -83,6 +92,12 @@ pub fn detect(bytes: &[u8], name: &str) -> Detected {
             return Detected::Readable(Format::Spreadsheet);
         }
         return Detected::Bundle { members };
+    }
+    if head.starts_with(b"Rar!\x1a\x07") {
+        return Detected::Archive("RAR");
+    }
+    if head.starts_with(&[b'7', b'z', 0xBC, 0xAF, 0x27, 0x1C]) {
+        return Detected::Archive("7z");
     }
     let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
     if find(&lower, b"<html").is_some()
@@ -118,6 +133,19 @@ fn zip_members(bytes: &[u8]) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The character an XML entity or character reference stands for (the
+/// five predefined entities and `&#…;`); `None` for another entity.
+pub(crate) fn xml_reference(r: &quick_xml::events::BytesRef) -> Option<char> {
+    match r.xml10_content().as_ref() {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        _ => r.resolve_char_ref().ok().flatten(),
+    }
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -236,28 +264,25 @@ fn dispatch(
     let lower = name.to_ascii_lowercase();
     let format = match detect(bytes, name) {
         Detected::Readable(f) => Some(f),
-        Detected::LegacyWord => {
-            return Err(Error::new(
-                ErrorKind::UnsupportedFormat,
-                "a legacy binary Word document (.doc/.wps: an OLE2 file with a WordDocument stream); gongkai does not read it yet: save it as .docx",
-            ))
-        }
-        Detected::Ofd => {
-            return Err(Error::new(
-                ErrorKind::UnsupportedFormat,
-                "an OFD document (GB/T 33190: a zip with OFD.xml); gongkai does not read OFD yet",
-            ))
-        }
+        Detected::LegacyWord => return legacy_word(bytes, limits, options),
         Detected::Bundle { members } => {
             let shown: Vec<&str> = members.iter().take(3).map(String::as_str).collect();
             return Err(Error::new(
                 ErrorKind::UnsupportedFormat,
                 format!(
-                    "a zip bundle of {} files ({}{}), not a Word or Excel document; gongkai does not unpack bundles yet",
+                    "a zip bundle of {} files ({}{}), not a Word or Excel document: each member is a document of its own, read through Extractor::extract (as `gongkai extract` reads it)",
                     members.len(),
                     shown.join(", "),
                     if members.len() > 3 { ", …" } else { "" }
                 ),
+            ));
+        }
+        Detected::Archive(what) => {
+            return Err(Error::new(
+                ErrorKind::UnsupportedFormat,
+                format!(
+                "a {what} archive; gongkai unpacks zip bundles only: unpack it and read its files"
+            ),
             ))
         }
         Detected::Unknown => None,
@@ -281,14 +306,81 @@ fn dispatch(
             }
             html::decode(bytes, charset, limits)
         }
-        Some(Format::Spreadsheet) => sheet::decode(bytes, name, limits),
+        Some(Format::Spreadsheet) => match sheet::decode(bytes, name, limits) {
+            Err(e) if is_ole2(bytes) && convertible(&e) => legacy_sheet(bytes, limits, options, e),
+            read => read,
+        },
         Some(Format::Docx) => docx::decode(bytes, limits),
+        Some(Format::Ofd) => ofd::decode(bytes, limits),
         Some(Format::Text) => text::decode(bytes, charset),
         None => Err(Error::new(
             ErrorKind::UnsupportedFormat,
             "the content is not PDF, HTML, Word .docx, a spreadsheet or UTF-8/GBK text",
         )),
     }
+}
+
+/// A legacy binary Word file (.doc, .wps), converted to .docx by
+/// LibreOffice and read as one.
+fn legacy_word(bytes: &[u8], limits: &Limits, options: &DecodeOptions) -> Result<Decoded> {
+    let what = "legacy binary Word document (.doc/.wps)";
+    let docx = convert::convert(
+        bytes,
+        convert::Target::Docx,
+        what,
+        limits,
+        options.soffice.as_deref(),
+    )?;
+    let mut decoded = docx::decode(&docx, limits)?;
+    decoded.engine = format!("{}+{}", convert::ENGINE, decoded.engine);
+    Ok(decoded)
+}
+
+/// An OLE2 workbook calamine could not open (an .et, an old or odd .xls),
+/// converted to .xlsx by LibreOffice; when that fails too (or LibreOffice
+/// is absent), calamine's error stands, the converter's said after it.
+fn legacy_sheet(
+    bytes: &[u8],
+    limits: &Limits,
+    options: &DecodeOptions,
+    first: Error,
+) -> Result<Decoded> {
+    let what = "binary workbook (.xls/.et) calamine cannot open";
+    let converted = convert::convert(
+        bytes,
+        convert::Target::Xlsx,
+        what,
+        limits,
+        options.soffice.as_deref(),
+    )
+    .and_then(|xlsx| sheet::decode(&xlsx, "converted.xlsx", limits));
+    match converted {
+        Ok(mut decoded) => {
+            decoded.engine = format!("{}+{}", convert::ENGINE, decoded.engine);
+            decoded.warnings.push(format!(
+                "calamine could not open it ({}); converted by LibreOffice",
+                first.message
+            ));
+            Ok(decoded)
+        }
+        Err(e) => Err(Error::new(
+            first.kind,
+            format!("{}; {}", first.message, e.message),
+        )),
+    }
+}
+
+fn is_ole2(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+}
+
+/// Whether a spreadsheet error is the reader's failing to open the file
+/// (not a limit, which a conversion would not lift).
+fn convertible(e: &Error) -> bool {
+    !matches!(
+        e.kind,
+        ErrorKind::TooLarge | ErrorKind::Timeout | ErrorKind::Encrypted
+    )
 }
 
 /// Decodes bytes of text in an unknown charset: the declared `charset` when

@@ -188,7 +188,13 @@ fn push_word(page: &mut Page, text: &str, x0: f64, y0: f64, x1: f64, y1: f64) {
     if chars.is_empty() {
         return;
     }
-    let weight = |c: char| if is_wide(c) { 1.0 } else { HALF_WIDTH };
+    let weight = |c: char| {
+        if crate::text::is_wide(c) {
+            1.0
+        } else {
+            HALF_WIDTH
+        }
+    };
     let total: f64 = chars.iter().map(|&(c, _)| weight(c)).sum();
     let size = (y1 - y0).max(0.1);
     let unit = (x1 - x0) / total;
@@ -206,11 +212,6 @@ fn push_word(page: &mut Page, text: &str, x0: f64, y0: f64, x1: f64, y1: f64) {
         });
         at += w;
     }
-}
-
-/// Full-width characters: CJK ideographs, kana, full-width forms and punctuation.
-fn is_wide(c: char) -> bool {
-    matches!(c as u32, 0x2E80..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0x20000..=0x2FA1F)
 }
 
 fn attr(tag: &str, name: &str) -> Option<f64> {
