@@ -200,8 +200,10 @@ impl Extractor {
                     Ok(bytes) => self.extract_input(&bytes, name, charset),
                     Err(record) => vec![*record],
                 };
+                // The file's own bytes: a member's path is the bundle's
+                // and more, its bundle path says which file.
                 let hex = raw_path_hex(path);
-                for r in &mut records {
+                for r in records.iter_mut().filter(|r| r.source.bundle.is_none()) {
                     r.source.path_hex.clone_from(&hex);
                 }
                 records
@@ -268,7 +270,13 @@ impl Extractor {
             here.members.push(member.name.clone());
             let path = bundle_path(&here);
             let record = match bundle.read(member, budget, &self.limits) {
-                Err(e) => failed(&path, &[], member.declared, e),
+                Err(e) => {
+                    // Not unpacked: no content to hash, whatever size its
+                    // header declares.
+                    let mut r = failed(&path, &[], member.declared, e);
+                    r.source.sha256.clear();
+                    r
+                }
                 Ok(content) => {
                     if let decode::Detected::Bundle { .. } = decode::detect(&content, &member.name)
                     {

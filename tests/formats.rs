@@ -43,6 +43,12 @@ fn soffice() -> Option<&'static str> {
         .output()
         .is_ok_and(|o| o.status.success());
     if !runs {
+        // CI installs it and says it must be there: a skip would hide a
+        // broken install.
+        assert!(
+            std::env::var_os("GONGKAI_REQUIRE_SOFFICE").is_none(),
+            "GONGKAI_REQUIRE_SOFFICE is set but soffice does not run"
+        );
         eprintln!(
             "skipped: LibreOffice (soffice) is absent (apt install libreoffice-writer-nogui)"
         );

@@ -272,6 +272,55 @@ fn hostile_ofd_packages_are_refused_cleanly() {
         let e = r.error.unwrap_or_else(|| panic!("{what}: no error"));
         assert_eq!(e.kind.as_str(), kind, "{what}: {}", e.message);
     }
+    // A missing page part leaves that page unread, and says so; the
+    // others are read.
+    let two = r#"<ofd:Document xmlns:ofd="x"><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/P/Content.xml"/><ofd:Page ID="2" BaseLoc="Pages/Q/Content.xml"/></ofd:Pages></ofd:Document>"#;
+    let text = r#"<ofd:Page xmlns:ofd="x"><ofd:Content><ofd:Layer><ofd:TextObject ID="3" Boundary="10 10 100 10" Size="4"><ofd:TextCode X="0" Y="4">收入支出决算总表</ofd:TextCode><ofd:TextCode Y="9" DeltaX="g 99999999 4">第二行</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"#;
+    let bytes = zip_of(&[
+        ("OFD.xml", root),
+        ("Doc_0/Document.xml", two),
+        ("Doc_0/Pages/P/Content.xml", text),
+    ]);
+    let r = extractor().extract_bytes(&bytes, "x.ofd", None);
+    assert!(r.error.is_none(), "{:?}", r.error);
+    assert_eq!(r.source.pages, Some(2));
+    assert!(
+        r.source
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("page 2 not read")),
+        "{:?}",
+        r.source.warnings
+    );
+    // The second code has no X: it starts where the first did.
+    let pages =
+        gongkai::decode::ofd::pages(&bytes, &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+    let firsts: Vec<f64> = pages.0[0]
+        .glyphs
+        .iter()
+        .filter(|g| g.text == "收" || g.text == "第")
+        .map(|g| g.x0)
+        .collect();
+    assert_eq!(firsts.len(), 2);
+    assert!((firsts[0] - firsts[1]).abs() < 1e-9, "{firsts:?}");
+    // A page drawing more path operators than allowed is not read.
+    let paths = format!(
+        r#"<ofd:Page xmlns:ofd="x"><ofd:Content><ofd:Layer><ofd:TextObject ID="3" Boundary="10 10 100 10" Size="4"><ofd:TextCode X="0" Y="4">合计</ofd:TextCode></ofd:TextObject><ofd:PathObject ID="4" Boundary="0 0 200 200"><ofd:AbbreviatedData>{}</ofd:AbbreviatedData></ofd:PathObject></ofd:Layer></ofd:Content></ofd:Page>"#,
+        "M 0 1 L 200 1 ".repeat(2000)
+    );
+    let bytes = zip_of(&[
+        ("OFD.xml", root),
+        ("Doc_0/Document.xml", doc),
+        ("Doc_0/Pages/P/Content.xml", &paths),
+    ]);
+    let tight = extractor().clone().with_limits(Limits {
+        max_page_operators: 1000,
+        ..Limits::default()
+    });
+    let e = tight.extract_bytes(&bytes, "x.ofd", None).error;
+    let e = e.unwrap_or_else(|| panic!("no error"));
+    assert_eq!(e.kind.as_str(), "too_large");
+    assert!(e.message.contains("--max-page-operators"), "{}", e.message);
     // A page over the glyph limit is not read, and says so.
     let bytes = zip_of(&[
         ("OFD.xml", root),

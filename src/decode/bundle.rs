@@ -55,7 +55,44 @@ pub fn open<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Bundle<'a>> {
     )
 }
 
+/// The number of entries a zip's end-of-directory record declares (its
+/// ZIP64 record's when it has one), read without parsing the directory.
+pub fn entry_count(bytes: &[u8]) -> Option<u64> {
+    // The end record is 22 bytes plus a comment of at most 65535.
+    let from = bytes.len().saturating_sub(22 + 65_535);
+    let tail = &bytes[from..];
+    let at = (0..tail.len().saturating_sub(21))
+        .rev()
+        .find(|&i| tail[i..].starts_with(b"PK\x05\x06"))?;
+    let record = &tail[at..];
+    let count = u64::from(u16::from_le_bytes([record[10], record[11]]));
+    if count != 0xFFFF {
+        return Some(count);
+    }
+    // ZIP64: the locator (20 bytes) just before points at the record,
+    // whose total entry count is at offset 32.
+    let locator_at = (from + at).checked_sub(20)?;
+    let locator = bytes.get(locator_at..locator_at + 20)?;
+    if !locator.starts_with(b"PK\x06\x07") {
+        return Some(count);
+    }
+    let offset = usize::try_from(u64::from_le_bytes(locator[8..16].try_into().ok()?)).ok()?;
+    let record = bytes.get(offset..offset.checked_add(40)?)?;
+    if !record.starts_with(b"PK\x06\x06") {
+        return Some(count);
+    }
+    Some(u64::from_le_bytes(record[32..40].try_into().ok()?))
+}
+
 fn open_here<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Bundle<'a>> {
+    if let Some(n) = entry_count(bytes).filter(|&n| n > MAX_MEMBERS as u64) {
+        return Err(Error::new(
+            ErrorKind::BundleRefused,
+            format!(
+                "the zip bundle lists {n} members, over the limit of {MAX_MEMBERS}: not unpacked"
+            ),
+        ));
+    }
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
         Error::new(
             ErrorKind::Truncated,
@@ -256,6 +293,22 @@ mod tests {
         let (gbk, _, _) = encoding_rs::GBK.encode("部门决算.pdf");
         assert_eq!(member_name(&gbk), "部门决算.pdf");
         assert_eq!(member_name("部门预算.pdf".as_bytes()), "部门预算.pdf");
+    }
+
+    #[test]
+    fn the_entry_count_is_read_from_the_end_record() {
+        let mut out = Vec::new();
+        {
+            let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut out));
+            for i in 0..3 {
+                let _ =
+                    zip.start_file(format!("{i}.txt"), zip::write::SimpleFileOptions::default());
+            }
+            let _ = zip.finish();
+        }
+        assert_eq!(entry_count(&out), Some(3));
+        assert_eq!(entry_count(b"PK\x05\x06"), None);
+        assert_eq!(entry_count(b""), None);
     }
 
     #[test]

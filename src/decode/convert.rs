@@ -13,9 +13,12 @@
 //! share an instance), LibreOffice in its own process group killed as a
 //! whole past the time limit, its output read no further than
 //! `max_bytes`. Under process isolation it runs inside the decode worker,
-//! under the worker's memory limit; its deadline is kept a little inside
-//! the worker's so that it is killed before the worker is.
+//! under the worker's memory limit; its deadline is what is left of the
+//! document's time less a margin, so that it is killed (with whatever it
+//! started) before the worker is. Its output goes to a log file in the
+//! temporary directory, not a pipe that a leftover process could hold.
 
+use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -117,6 +120,9 @@ pub fn convert(
         .map_err(|e| io(format!("cannot write the file for LibreOffice: {e}")))?;
     let out_dir = dir.path().join("out");
     let profile = file_url(&dir.path().join("profile"));
+    let log_path = dir.path().join("log");
+    let log = std::fs::File::create(&log_path)
+        .map_err(|e| io(format!("cannot open LibreOffice's log: {e}")))?;
     let mut command = Command::new(exe);
     command
         .arg("--headless")
@@ -131,9 +137,14 @@ pub fn convert(
         .arg(&out_dir)
         .arg(&input)
         .env("HOME", dir.path())
+        .env("TMPDIR", dir.path())
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        // To a file, not a pipe: a process LibreOffice leaves behind
+        // holding a pipe open would keep the read waiting.
+        .stdout(Stdio::from(log.try_clone().map_err(|e| {
+            io(format!("cannot open LibreOffice's log: {e}"))
+        })?))
+        .stderr(Stdio::from(log));
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
@@ -149,10 +160,14 @@ pub fn convert(
             )
         }
     })?;
+    // What is left of the document's time (a reader that failed first
+    // used some), less the margin.
     let timeout = limits
         .timeout
+        .saturating_sub(super::decoding_for())
         .saturating_sub(MARGIN)
         .max(Duration::from_secs(1));
+    let pid = child.id();
     let run = child::Run {
         input: None,
         hold_stdin: false,
@@ -161,32 +176,38 @@ pub fn convert(
         max_output: 1 << 20,
         group: true,
     };
-    let said = |done: &child::Finished| {
-        let text = String::from_utf8_lossy(&done.stdout).into_owned()
-            + &String::from_utf8_lossy(&done.stderr);
+    let finished = child::finish(child, run);
+    // Whatever LibreOffice left running in its group goes with it.
+    child::kill_group(pid);
+    let said = || {
+        let mut text = String::new();
+        if let Ok(f) = std::fs::File::open(&log_path) {
+            let _ = f.take(64 * 1024).read_to_string(&mut text);
+        }
         text.lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.contains("javaldx"))
             .collect::<Vec<_>>()
             .join("; ")
     };
-    let done = match child::finish(child, run) {
+    let done = match finished {
         Ok(done) => done,
         Err(child::Stopped::Timeout) => {
             return Err(Error::new(
                 ErrorKind::Timeout,
                 format!(
-                    "LibreOffice took longer than {} s converting the {what} (the time limit of {} s, less {} s kept for the decode worker; raise --timeout to read it)",
+                    "LibreOffice took longer than {:.1} s converting the {what} (what was left of the time limit of {} s, less {} s kept for the decode worker; raise --timeout to read it)",
                     timeout.as_secs_f64(),
                     limits.timeout.as_secs_f64(),
                     MARGIN.as_secs()
                 ),
             ))
         }
+        // Its output goes to a file: nothing to overflow.
         Err(child::Stopped::Overflow) => {
             return Err(Error::new(
                 ErrorKind::DecoderFailed,
-                format!("LibreOffice printed more than 1 MiB converting the {what}"),
+                format!("LibreOffice was stopped converting the {what}"),
             ))
         }
         Err(child::Stopped::Wait(e)) => {
@@ -204,12 +225,12 @@ pub fn convert(
         )
     };
     if !done.status.success() {
-        return Err(failed(format!("{} ({})", said(&done), done.status)));
+        return Err(failed(format!("{} ({})", said(), done.status)));
     }
     match std::fs::metadata(&output) {
         Err(_) => {
             // LibreOffice exits 0 when it cannot load the file.
-            let why = said(&done);
+            let why = said();
             Err(failed(if why.is_empty() {
                 "it wrote nothing".into()
             } else {

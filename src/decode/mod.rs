@@ -73,6 +73,12 @@ pub fn detect(bytes: &[u8], name: &str) -> Detected {
         };
     }
     if head.starts_with(b"PK\x03\x04") {
+        if bundle::entry_count(bytes).is_some_and(|n| n > bundle::MAX_MEMBERS as u64) {
+            // Not listed: the bundle reader refuses it.
+            return Detected::Bundle {
+                members: Vec::new(),
+            };
+        }
         let members = zip_members(bytes);
         if members.iter().any(|n| n.starts_with("xl/")) {
             return Detected::Readable(Format::Spreadsheet);
@@ -124,15 +130,19 @@ pub fn detect(bytes: &[u8], name: &str) -> Detected {
 }
 
 /// The member names of a zip (empty when its directory cannot be read).
+/// The zip reader's panics are contained.
 fn zip_members(bytes: &[u8]) -> Vec<String> {
-    zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map(|z| {
-            z.file_names()
-                .filter_map(|n| n.ok())
-                .map(|n| n.into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
+    let list = || {
+        Ok(zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .map(|z| {
+                z.file_names()
+                    .filter_map(|n| n.ok())
+                    .map(|n| n.into_owned())
+                    .collect()
+            })
+            .unwrap_or_default())
+    };
+    contain(list, |why| why.to_string()).unwrap_or_default()
 }
 
 /// The character an XML entity or character reference stands for (the
@@ -177,10 +187,24 @@ pub fn decode_here(
     limits: &Limits,
     options: &DecodeOptions,
 ) -> Result<Decoded> {
-    contain(
+    let was = DECODE_START.with(|s| s.replace(Some(std::time::Instant::now())));
+    let decoded = contain(
         || dispatch(bytes, name, charset, limits, options),
         |why| format!("the decoder failed: {why}"),
-    )
+    );
+    DECODE_START.with(|s| s.set(was));
+    decoded
+}
+
+thread_local! {
+    /// When the document being decoded on this thread started (what a
+    /// helper process's deadline counts from: see [`convert`]).
+    static DECODE_START: Cell<Option<std::time::Instant>> = const { Cell::new(None) };
+}
+
+/// How long the document being decoded here has been decoding.
+pub(crate) fn decoding_for() -> std::time::Duration {
+    DECODE_START.with(|s| s.get().map(|t| t.elapsed()).unwrap_or_default())
 }
 
 /// Runs a decoder with its panics caught and silent: a panic is

@@ -17,8 +17,11 @@
 //! Bounded: each part read against [`Limits::max_decoded_bytes`] (all parts
 //! together, whatever the zip headers declare), elements against
 //! [`Limits::max_html_nodes`], pages against [`Limits::max_pages`], glyphs
-//! of a page against [`Limits::max_page_glyphs`] (a page over it is not
-//! read, and says so), block nesting against [`MAX_BLOCK_DEPTH`].
+//! of a page against [`Limits::max_page_glyphs`] and its path operators
+//! against [`Limits::max_page_operators`] (a page over either is not read,
+//! and says so), advances against the characters they space, block
+//! nesting against [`MAX_BLOCK_DEPTH`]. A page part that is missing or
+//! broken leaves that page unread, with a warning.
 
 use std::io::{Cursor, Read};
 
@@ -41,8 +44,11 @@ pub const MAX_BLOCK_DEPTH: usize = 64;
 /// character that is not full width.
 const HALF_WIDTH: f64 = 0.5;
 
-/// What the warning of a page over the glyph limit says.
-const OVER_GLYPHS: &str = "glyphs: not read";
+/// What the warning of a page over a work limit says.
+const OVER_LIMIT: &str = "not read (raise --max-page-";
+
+/// What the warning of a page whose part is missing or broken says.
+const PAGE_NOT_READ: &str = "not read";
 
 /// How far a segment may lean (in millimetres over its length) and still be
 /// a rule across or down the page.
@@ -52,8 +58,11 @@ const RULE_SLACK_MM: f64 = 0.3;
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded> {
     let (pages, warnings) = pages(bytes, limits)?;
     if pages.iter().all(|p| p.glyphs.is_empty()) {
-        if let Some(over) = warnings.iter().find(|w| w.contains(OVER_GLYPHS)) {
+        if let Some(over) = warnings.iter().find(|w| w.contains(OVER_LIMIT)) {
             return Err(Error::new(ErrorKind::TooLarge, over.clone()));
+        }
+        if let Some(unread) = warnings.iter().find(|w| w.contains(PAGE_NOT_READ)) {
+            return Err(Error::new(ErrorKind::Truncated, unread.clone()));
         }
         return Err(Error::new(
             ErrorKind::NoTextLayer,
@@ -120,19 +129,46 @@ pub fn pages(bytes: &[u8], limits: &Limits) -> Result<(Vec<Page>, Vec<String>)> 
         }
         let number = i as u32 + 1;
         let path = resolve(&doc_dir, base);
-        let xml = package.read(&path)?;
-        let mut page = read_page(&xml, number, listing.box_mm, &mut package.elements)?;
-        if page.glyphs.len() as u64 > limits.max_page_glyphs {
-            warnings.push(format!(
-                "page {number} places more than {} {OVER_GLYPHS} (raise --max-page-glyphs to read it)",
-                limits.max_page_glyphs
-            ));
+        let xml = match package.read(&path) {
+            Ok(xml) => xml,
+            Err(e) if e.kind == ErrorKind::Truncated => {
+                warnings.push(format!("page {number} {PAGE_NOT_READ}: {}", e.message));
+                pages.push(Page {
+                    number,
+                    ..Page::default()
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let mut work = Work {
+            glyphs_left: limits.max_page_glyphs,
+            operators_left: limits.max_page_operators,
+            over: None,
+        };
+        let mut page = read_page(
+            &xml,
+            number,
+            listing.box_mm,
+            &mut package.elements,
+            &mut work,
+        )?;
+        if let Some(over) = work.over {
+            warnings.push(format!("page {number} {over}"));
             page.glyphs.clear();
             page.rules.clear();
         }
         pages.push(page);
     }
     Ok((pages, warnings))
+}
+
+/// The work one page may take: glyphs placed and path operators read.
+struct Work {
+    glyphs_left: u64,
+    operators_left: u64,
+    /// Why the page is not read, once a bound is passed.
+    over: Option<String>,
 }
 
 /// The zip of an OFD package, read within the limits.
@@ -298,8 +334,8 @@ struct Object {
     ctm: Ctm,
     /// Font size in mm (text).
     size: f64,
-    /// Where the next text code starts when it gives no X or Y.
-    pen: (f64, f64),
+    /// The last text code's X and Y, which a code without them takes.
+    last: (f64, f64),
     /// Whether a path is drawn (stroked or filled).
     drawn: bool,
 }
@@ -326,13 +362,20 @@ impl Object {
 struct Code {
     x: Option<f64>,
     y: Option<f64>,
-    dx: Vec<f64>,
-    dy: Vec<f64>,
+    /// `DeltaX` and `DeltaY` as written (expanded for the characters only).
+    dx: String,
+    dy: String,
     text: String,
 }
 
 /// Reads one page's content into glyphs and rules (in points).
-fn read_page(xml: &[u8], number: u32, default_box: [f64; 4], elements: &mut u64) -> Result<Page> {
+fn read_page(
+    xml: &[u8],
+    number: u32,
+    default_box: [f64; 4],
+    elements: &mut u64,
+    work: &mut Work,
+) -> Result<Page> {
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut buf = Vec::new();
     let mut glyphs: Vec<Glyph> = Vec::new();
@@ -383,7 +426,7 @@ fn read_page(xml: &[u8], number: u32, default_box: [f64; 4], elements: &mut u64)
                         origin: (boundary[0], boundary[1]),
                         ctm,
                         size,
-                        pen: (0.0, 0.0),
+                        last: (0.0, 0.0),
                         drawn: flag("Stroke", true) || flag("Fill", false),
                     });
                 }
@@ -391,8 +434,8 @@ fn read_page(xml: &[u8], number: u32, default_box: [f64; 4], elements: &mut u64)
                     code = Some(Code {
                         x: attr(&e, "X").and_then(|v| v.trim().parse().ok()),
                         y: attr(&e, "Y").and_then(|v| v.trim().parse().ok()),
-                        dx: attr(&e, "DeltaX").map(|d| deltas(&d)).unwrap_or_default(),
-                        dy: attr(&e, "DeltaY").map(|d| deltas(&d)).unwrap_or_default(),
+                        dx: attr(&e, "DeltaX").unwrap_or_default(),
+                        dy: attr(&e, "DeltaY").unwrap_or_default(),
                         text: String::new(),
                     });
                 }
@@ -433,13 +476,13 @@ fn read_page(xml: &[u8], number: u32, default_box: [f64; 4], elements: &mut u64)
                 "PageBlock" | "Layer" => depth = depth.saturating_sub(1),
                 "TextCode" => {
                     if let (Some(c), Some(o)) = (code.take(), object.as_mut()) {
-                        place_code(&c, o, &mut glyphs);
+                        place_code(&c, o, &mut glyphs, work);
                     }
                 }
                 "AbbreviatedData" => {
                     if let (Some(p), Some(o)) = (path.take(), object.as_ref()) {
                         if o.drawn {
-                            path_rules(&p, o, &mut rules);
+                            path_rules(&p, o, &mut rules, work);
                         }
                     }
                 }
@@ -450,6 +493,16 @@ fn read_page(xml: &[u8], number: u32, default_box: [f64; 4], elements: &mut u64)
             _ => {}
         }
         buf.clear();
+    }
+    // Coordinates from the page box's corner.
+    let (ox, oy) = (box_mm[0] * PT_PER_MM, box_mm[1] * PT_PER_MM);
+    if ox != 0.0 || oy != 0.0 {
+        for g in &mut glyphs {
+            (g.x0, g.x1, g.y0, g.y1) = (g.x0 - ox, g.x1 - ox, g.y0 - oy, g.y1 - oy);
+        }
+        for r in &mut rules {
+            (r.x0, r.x1, r.y0, r.y1) = (r.x0 - ox, r.x1 - ox, r.y0 - oy, r.y1 - oy);
+        }
     }
     Ok(Page {
         number,
@@ -463,23 +516,29 @@ fn read_page(xml: &[u8], number: u32, default_box: [f64; 4], elements: &mut u64)
 /// The glyphs of one text code: each character at the code's origin plus
 /// the advances before it, NFKC-normalized (a character NFKC changes keeps
 /// its printed form on its first glyph).
-fn place_code(code: &Code, object: &mut Object, glyphs: &mut Vec<Glyph>) {
+fn place_code(code: &Code, object: &mut Object, glyphs: &mut Vec<Glyph>, work: &mut Work) {
     let chars: Vec<char> = code.text.chars().collect();
+    let dx = deltas(&code.dx, chars.len());
+    let dy = deltas(&code.dy, chars.len());
     let size = object.size;
     let wide = crate::text::is_wide;
-    let mut x = code.x.unwrap_or(object.pen.0);
-    let mut y = code.y.unwrap_or(object.pen.1);
+    let mut x = code.x.unwrap_or(object.last.0);
+    let mut y = code.y.unwrap_or(object.last.1);
+    object.last = (x, y);
     let page_size = size * object.vertical_scale() * PT_PER_MM;
     for (i, &raw) in chars.iter().enumerate() {
         let natural = if wide(raw) { size } else { size * HALF_WIDTH };
-        let advance = code.dx.get(i).copied().unwrap_or(natural);
+        let advance = dx.get(i).copied().unwrap_or(natural);
         // The glyph's own width: its natural one, or less when the advance
         // is less (a condensed run); a larger advance is spacing.
-        let width = if code.dx.get(i).is_some() && advance > 0.0 {
+        let width = if dx.get(i).is_some() && advance > 0.0 {
             advance.min(natural)
         } else {
             natural
         };
+        if work.over.is_some() {
+            return;
+        }
         if !raw.is_whitespace() {
             let (x0, base) = object.place(x, y);
             let (x1, _) = object.place(x + width, y);
@@ -498,6 +557,16 @@ fn place_code(code: &Code, object: &mut Object, glyphs: &mut Vec<Glyph>) {
                     }
                 });
                 let left = x0 + step * k as f64;
+                if !sane(&[left, left + step, base, page_size]) {
+                    continue;
+                }
+                if work.glyphs_left == 0 {
+                    work.over = Some(format!(
+                        "places more glyphs than the limit: {OVER_LIMIT}glyphs to read it)"
+                    ));
+                    return;
+                }
+                work.glyphs_left -= 1;
                 glyphs.push(Glyph {
                     text: c.to_string(),
                     printed,
@@ -510,14 +579,19 @@ fn place_code(code: &Code, object: &mut Object, glyphs: &mut Vec<Glyph>) {
             }
         }
         x += advance;
-        y += code.dy.get(i).copied().unwrap_or(0.0);
+        y += dy.get(i).copied().unwrap_or(0.0);
     }
-    object.pen = (x, y);
+}
+
+/// Coordinates a page can have (in mm or pt): finite and within a
+/// kilometre, so that layout's arithmetic on them stays finite.
+fn sane(values: &[f64]) -> bool {
+    values.iter().all(|v| v.is_finite() && v.abs() < 1e6)
 }
 
 /// The straight segments of a path that run across or down the page, as
 /// rules (in points).
-fn path_rules(data: &str, object: &Object, rules: &mut Vec<Rule>) {
+fn path_rules(data: &str, object: &Object, rules: &mut Vec<Rule>, work: &mut Work) {
     let mut tokens = data.split_whitespace().peekable();
     let mut current: Option<(f64, f64)> = None;
     let mut start: Option<(f64, f64)> = None;
@@ -535,6 +609,16 @@ fn path_rules(data: &str, object: &Object, rules: &mut Vec<Rule>) {
         Some(out)
     };
     while let Some(op) = tokens.next() {
+        if work.over.is_some() {
+            return;
+        }
+        if work.operators_left == 0 {
+            work.over = Some(format!(
+                "draws more path operators than the limit: {OVER_LIMIT}operators to read it)"
+            ));
+            return;
+        }
+        work.operators_left -= 1;
         match op {
             "S" | "M" => {
                 if let Some(p) = numbers(&mut tokens, 2) {
@@ -574,6 +658,9 @@ fn path_rules(data: &str, object: &Object, rules: &mut Vec<Rule>) {
 }
 
 fn push_rule(from: (f64, f64), to: (f64, f64), rules: &mut Vec<Rule>) {
+    if !sane(&[from.0, from.1, to.0, to.1]) {
+        return;
+    }
     let (dx, dy) = ((to.0 - from.0).abs(), (to.1 - from.1).abs());
     let rule = if dy <= RULE_SLACK_MM && dx > dy {
         let y = (from.1 + to.1) / 2.0;
@@ -626,24 +713,26 @@ fn six(text: &str) -> Option<Ctm> {
     numbers(text).try_into().ok()
 }
 
-/// Most advances one `g n v` may repeat (a page has no more glyphs).
-const MAX_REPEAT: usize = 100_000;
-
-/// A `DeltaX`/`DeltaY` list: numbers, and `g n v` for `n` times `v`.
-fn deltas(text: &str) -> Vec<f64> {
+/// A `DeltaX`/`DeltaY` list: numbers, and `g n v` for `n` times `v`; at
+/// most `max` of them (the advances after the last character are unused).
+fn deltas(text: &str, max: usize) -> Vec<f64> {
     let mut out = Vec::new();
     let mut tokens = text.split_whitespace();
     while let Some(t) = tokens.next() {
+        if out.len() >= max {
+            break;
+        }
         if t == "g" {
             let n = tokens.next().and_then(|n| n.parse::<usize>().ok());
             let v = tokens.next().and_then(|v| v.parse::<f64>().ok());
             if let (Some(n), Some(v)) = (n, v.filter(|v| v.is_finite())) {
-                out.extend(std::iter::repeat_n(v, n.min(MAX_REPEAT)));
+                out.extend(std::iter::repeat_n(v, n.min(max - out.len())));
             }
         } else if let Some(v) = t.parse::<f64>().ok().filter(|v| v.is_finite()) {
             out.push(v);
         }
-        if out.len() >= MAX_REPEAT {
+        if out.len() >= max {
+            out.truncate(max);
             break;
         }
     }
@@ -684,9 +773,10 @@ mod tests {
 
     #[test]
     fn deltas_expand_the_repeat_form() {
-        assert_eq!(deltas("1 g 3 2.5 4"), vec![1.0, 2.5, 2.5, 2.5, 4.0]);
-        assert_eq!(deltas("g 99999999999 1").len(), MAX_REPEAT);
-        assert!(deltas("g x").is_empty());
+        assert_eq!(deltas("1 g 3 2.5 4", 10), vec![1.0, 2.5, 2.5, 2.5, 4.0]);
+        assert_eq!(deltas("g 99999999999 1", 7).len(), 7);
+        assert_eq!(deltas("1 2 3", 2), vec![1.0, 2.0]);
+        assert!(deltas("g x", 5).is_empty());
     }
 
     #[test]
@@ -704,8 +794,19 @@ mod tests {
     fn a_text_code_places_each_glyph_by_its_advance() {
         let xml = r#"<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Area><ofd:PhysicalBox>0 0 297 210</ofd:PhysicalBox></ofd:Area><ofd:Content><ofd:Layer ID="1"><ofd:TextObject ID="2" Boundary="10 20 100 10" Font="3" Size="5"><ofd:TextCode X="0" Y="4" DeltaX="g 2 5 2.5">合计12&amp;</ofd:TextCode></ofd:TextObject><ofd:PathObject ID="4" Boundary="10 30 100 1"><ofd:AbbreviatedData>M 0 0 L 100 0 M 0 0 L 0 20 B 1 1 2 2 3 3</ofd:AbbreviatedData></ofd:PathObject></ofd:Layer></ofd:Content></ofd:Page>"#;
         let mut elements = 1000;
-        let page = read_page(xml.as_bytes(), 1, [0.0, 0.0, 210.0, 297.0], &mut elements)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let mut work = Work {
+            glyphs_left: 100,
+            operators_left: 100,
+            over: None,
+        };
+        let page = read_page(
+            xml.as_bytes(),
+            1,
+            [0.0, 0.0, 210.0, 297.0],
+            &mut elements,
+            &mut work,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let text: String = page.glyphs.iter().map(|g| g.text.as_str()).collect();
         assert_eq!(text, "合计12&");
         let mm = |v: f64| v * PT_PER_MM;
