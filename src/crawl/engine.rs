@@ -113,7 +113,16 @@ pub fn document_ext(head: &[u8], url: &str, anchor: &str) -> Option<&'static str
         if h.contains("word/") {
             return Some("docx");
         }
-        return Some(hint(&["xlsx", "docx"]).unwrap_or("zip"));
+        if h.contains("OFD.xml") {
+            return Some("ofd");
+        }
+        return Some(hint(&["xlsx", "docx", "ofd"]).unwrap_or("zip"));
+    }
+    if head.starts_with(b"Rar!\x1a\x07") {
+        return Some("rar");
+    }
+    if head.starts_with(&[b'7', b'z', 0xBC, 0xAF, 0x27, 0x1C]) {
+        return Some("7z");
     }
     None
 }
@@ -753,6 +762,18 @@ mod tests {
         assert_eq!(
             document_ext(b"<html><table>", "http://x.cn/a.pdf", ""),
             None
+        );
+        assert_eq!(
+            document_ext(b"PK\x03\x04....OFD.xml", "http://x.cn/x", ""),
+            Some("ofd")
+        );
+        assert_eq!(
+            document_ext(b"PK\x03\x04..a.pdf", "http://x.cn/dl?id=3", "附件"),
+            Some("zip")
+        );
+        assert_eq!(
+            document_ext(b"Rar!\x1a\x07\x00", "http://x.cn/x", ""),
+            Some("rar")
         );
     }
 }

@@ -58,8 +58,12 @@ pub const USER_AGENT_CONTACT: &str = match option_env!("CARGO_PKG_REPOSITORY") {
 pub const FOLLOW_TEXT: &str = "预算|决算|公开|三公|财政|信息公开|预决算";
 /// Default anchor-text/URL rule for pagination links.
 pub const PAGINATION_TEXT: &str = r"^\s*(下一页|下页|后页|尾页|末页|>|»|\d{1,4})\s*$";
-/// File extensions taken for documents, in the URL path or the link text.
-pub const DOCUMENT_EXTENSIONS: &[&str] = &["pdf", "xls", "xlsx", "doc", "docx", "wps", "et"];
+/// File extensions taken for documents, in the URL path or the link text:
+/// every format `extract` reads or names (bundles are unpacked into their
+/// members' records).
+pub const DOCUMENT_EXTENSIONS: &[&str] = &[
+    "pdf", "xls", "xlsx", "doc", "docx", "wps", "et", "ofd", "zip", "rar", "7z",
+];
 /// An HTML page is itself a document when it has a `<table>` and its title matches this.
 pub const INLINE_TITLE: &str = "预算|决算|三公";
 
