@@ -158,6 +158,16 @@ fn formats_are_told_by_content_and_named_when_unread() {
         message.contains("a zip bundle of 2 files (a.pdf, b.pdf"),
         "{message}"
     );
+    // A password-protected .docx/.xlsx (OLE2 with an EncryptedPackage).
+    let mut locked = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    locked.resize(512, 0);
+    locked.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+    let (kind, message) = error_of(&locked, "决算.docx");
+    assert_eq!(kind, "encrypted");
+    assert!(
+        message.contains("password-protected Office document"),
+        "{message}"
+    );
     // RAR and 7z are named.
     let (kind, message) = error_of(b"Rar!\x1a\x07\x01\x00rest", "附件.rar");
     assert_eq!(kind, "unsupported_format");

@@ -43,6 +43,9 @@ pub enum Detected {
         /// Its members' names.
         members: Vec<String>,
     },
+    /// A password-protected Office document (OLE2 holding an
+    /// `EncryptedPackage` stream: an encrypted .docx or .xlsx).
+    EncryptedOffice,
     /// A RAR or 7z archive (named by the string).
     Archive(&'static str),
     /// Nothing known.
@@ -61,6 +64,9 @@ pub fn detect(bytes: &[u8], name: &str) -> Detected {
         // OLE2 compound file: its directory names the streams (UTF-16LE).
         let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
         let has = |s: &str| find(bytes, &utf16(s)).is_some();
+        if has("EncryptedPackage") {
+            return Detected::EncryptedOffice;
+        }
         if has("WordDocument") && !has("Workbook") {
             return Detected::LegacyWord;
         }
@@ -300,6 +306,12 @@ fn dispatch(
                     if members.len() > 3 { ", …" } else { "" }
                 ),
             ));
+        }
+        Detected::EncryptedOffice => {
+            return Err(Error::new(
+                ErrorKind::Encrypted,
+                "a password-protected Office document (an OLE2 file holding an EncryptedPackage): it cannot be read without the password; ask the publisher for an open copy",
+            ))
         }
         Detected::Archive(what) => {
             return Err(Error::new(
