@@ -6,7 +6,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use gongkai::record::Record;
 use gongkai::settings::DecodeOptions;
 
 use crate::util::*;
@@ -80,23 +79,6 @@ fn soffice_convert(exe: &str, path: &Path, format: &str, dir: &Path) -> PathBuf 
     assert!(status.success(), "soffice --convert-to {format} failed");
     let out = dir.join(path.with_extension(format).file_name().unwrap_or_default());
     assert!(out.exists(), "soffice wrote no {}", out.display());
-    out
-}
-
-/// Flags as (check, severity, message), pages and snippets aside.
-fn findings(r: &Record) -> Vec<(String, String, String)> {
-    let mut out: Vec<(String, String, String)> = r
-        .flags
-        .iter()
-        .map(|f| {
-            (
-                f.check.clone(),
-                format!("{:?}", f.severity),
-                f.message.clone(),
-            )
-        })
-        .collect();
-    out.sort();
     out
 }
 

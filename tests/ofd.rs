@@ -159,23 +159,6 @@ fn ofd_of(pages: &[Page]) -> Vec<u8> {
     out
 }
 
-/// Flags as (check, severity, message).
-fn findings(r: &Record) -> Vec<(String, String, String)> {
-    let mut out: Vec<_> = r
-        .flags
-        .iter()
-        .map(|f| {
-            (
-                f.check.clone(),
-                format!("{:?}", f.severity),
-                f.message.clone(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 #[test]
 fn the_seed_as_ofd_reads_like_its_pdf() {
     let pdf = sample("a_portrait_uming.pdf");

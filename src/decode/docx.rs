@@ -17,7 +17,7 @@
 //! [`Limits::max_html_nodes`], table nesting against [`MAX_TABLE_DEPTH`],
 //! the grids' slots against [`Limits::max_cells`].
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -100,20 +100,17 @@ fn read_member(
     let file = zip
         .by_name(name)
         .map_err(|e| corrupt(format!("{name}: {e}")))?;
-    let mut out = Vec::new();
-    file.take(limits.max_decoded_bytes.saturating_add(1))
-        .read_to_end(&mut out)
-        .map_err(|e| corrupt(format!("{name}: {e}")))?;
-    if out.len() as u64 > limits.max_decoded_bytes {
-        return Err(Error::new(
-            ErrorKind::TooLarge,
-            format!(
-                "the .docx member {name} unpacks to over {} bytes (raise --max-decoded-bytes to read it; a zip bomb otherwise)",
-                limits.max_decoded_bytes
-            ),
-        ));
-    }
-    Ok(out)
+    super::read_capped(file, limits.max_decoded_bytes)
+        .map_err(|e| corrupt(format!("{name}: {e}")))?
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "the .docx member {name} unpacks to over {} bytes (raise --max-decoded-bytes to read it; a zip bomb otherwise)",
+                    limits.max_decoded_bytes
+                ),
+            )
+        })
 }
 
 /// The `Target` of the officeDocument relationship in `_rels/.rels`.

@@ -151,6 +151,19 @@ fn zip_members(bytes: &[u8]) -> Vec<String> {
     contain(list, |why| why.to_string()).unwrap_or_default()
 }
 
+/// Reads `reader` to its end, at most `cap` bytes: `None` when there is
+/// more (one byte past the cap is read, no further), whatever a header
+/// declared. What the zip-based readers read their parts with.
+pub(crate) fn read_capped(
+    reader: impl std::io::Read,
+    cap: u64,
+) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    reader.take(cap.saturating_add(1)).read_to_end(&mut out)?;
+    Ok((out.len() as u64 <= cap).then_some(out))
+}
+
 /// The character an XML entity or character reference stands for (the
 /// five predefined entities and `&#…;`); `None` for another entity.
 pub(crate) fn xml_reference(r: &quick_xml::events::BytesRef) -> Option<char> {

@@ -23,7 +23,7 @@
 //! nesting against [`MAX_BLOCK_DEPTH`]. A page part that is missing or
 //! broken leaves that page unread, with a warning.
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use quick_xml::events::{BytesStart, Event};
 
@@ -198,19 +198,17 @@ impl Package<'_> {
             .zip
             .by_index(index)
             .map_err(|e| corrupt(format!("{wanted}: {e}")))?;
-        let mut out = Vec::new();
-        file.take(self.left.saturating_add(1))
-            .read_to_end(&mut out)
-            .map_err(|e| corrupt(format!("{wanted}: {e}")))?;
-        if out.len() as u64 > self.left {
-            return Err(Error::new(
-                ErrorKind::TooLarge,
-                format!(
-                    "the OFD document's parts unpack to over {} bytes (raise --max-decoded-bytes to read it; a zip bomb otherwise)",
-                    self.limits.max_decoded_bytes
-                ),
-            ));
-        }
+        let out = super::read_capped(file, self.left)
+            .map_err(|e| corrupt(format!("{wanted}: {e}")))?
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::TooLarge,
+                    format!(
+                        "the OFD document's parts unpack to over {} bytes (raise --max-decoded-bytes to read it; a zip bomb otherwise)",
+                        self.limits.max_decoded_bytes
+                    ),
+                )
+            })?;
         self.left -= out.len() as u64;
         Ok(out)
     }

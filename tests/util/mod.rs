@@ -77,6 +77,24 @@ pub fn golden() -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("golden: {e}"))
 }
 
+/// A record's flags as (check, severity, message), sorted, pages and
+/// snippets aside: what two renderings of one document must share.
+pub fn findings(r: &Record) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = r
+        .flags
+        .iter()
+        .map(|f| {
+            (
+                f.check.clone(),
+                format!("{:?}", f.severity),
+                f.message.clone(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// Compares a record's tables with the golden, cell by cell, and panics
 /// with the first differences.
 pub fn assert_matches_golden(record: &Record, what: &str) {
