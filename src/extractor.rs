@@ -15,6 +15,7 @@ use crate::decode;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Decoded;
 use crate::narrative;
+use crate::normalize;
 use crate::patterns::Patterns;
 use crate::recognize;
 use crate::record::{BundleSource, DocumentMeta, Read, Record, RecordError, Source};
@@ -156,6 +157,8 @@ impl Extractor {
             coverage,
         } = recognize::recognize(decoded, &patterns.tables, &grids);
         recognize::infer_units_from_narrative(&mut tables, &narrative);
+        let mut document = document;
+        normalize::place::settle(&mut document, &patterns.places);
         let read = Read {
             table_amounts: coverage.table_amounts,
             narrative_amounts: narrative::coverage(&decoded.blocks, &narrative),

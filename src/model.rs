@@ -151,6 +151,11 @@ pub struct Grid {
     /// say (tab-separated text, ruling-free layouts): every slot is an
     /// origin and spanned header cells appear as empty neighbours.
     pub spans_known: bool,
+    /// The page of each row, when the grid's rows are on more than one page
+    /// (a table a text rendering prints over a page marker); empty when
+    /// every row is on `page`.
+    #[serde(default)]
+    pub row_pages: Vec<u32>,
 }
 
 /// One slot of a [`Grid`].
@@ -161,6 +166,13 @@ pub struct GridCell {
     /// False when this slot is covered by a merged cell whose top-left slot
     /// is elsewhere (its text is then a copy).
     pub origin: bool,
+}
+
+impl Grid {
+    /// The page row `row` is printed on.
+    pub fn row_page(&self, row: usize) -> u32 {
+        self.row_pages.get(row).copied().unwrap_or(self.page)
+    }
 }
 
 impl GridCell {
@@ -190,6 +202,7 @@ impl Grid {
             page,
             rows,
             spans_known: false,
+            row_pages: Vec::new(),
         }
     }
 

@@ -220,6 +220,41 @@ pub struct DocumentMeta {
     pub scope: Option<Scope>,
     /// The document's title line.
     pub title: Option<String>,
+    /// The administrative division the unit name places the document in,
+    /// when it names one unambiguously (`patterns/places/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<Place>,
+    /// The unit's name spelled one way (NFKC, no whitespace, the spelling
+    /// rules of `patterns/places/units.toml`): one unit, one spelling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_spelling: Option<String>,
+    /// The disclosure this file is one version of (unit, year, kind and
+    /// scope): the PDF and the HTML page of one document share it, and so
+    /// does a corrected re-upload. 16 hex digits; none when the unit, year
+    /// or kind is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclosure_id: Option<String>,
+}
+
+/// Where a unit sits in the administrative divisions (GB/T 2260).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct Place {
+    /// The six-digit division code of the most specific division named
+    /// (140400 for 长治市).
+    pub division_code: String,
+    /// The province-level division (山西省, 上海市).
+    pub province: Option<String>,
+    /// The prefecture-level division (长治市); none for a province, and for
+    /// a county directly under its province (the districts of 上海市).
+    pub city: Option<String>,
+    /// The county-level division (潞州区), when one is named.
+    pub county: Option<String>,
+    /// The part of the unit name that named it (长治市).
+    pub matched: String,
+    /// True when a name the code had before a rename or merge was used
+    /// (长治县, since 2018 上党区): the code is that former one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub former: bool,
 }
 
 /// The unit amounts are printed in.
@@ -434,6 +469,10 @@ pub struct Row {
     /// is ambiguous in a rendering that dropped blank cells).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The page the row is printed on (its first, when it wraps over a
+    /// page break).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
     /// Side of a two-sided table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub side: Option<Side>,

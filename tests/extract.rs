@@ -166,3 +166,46 @@ fn seed_pdf_weasyprint_landscape_matches_golden() {
         "e_wp_landscape_uming.pdf",
     );
 }
+
+/// `gongkai extract | head`: the reader closing the pipe is success, and
+/// nothing is said about it.
+#[test]
+fn a_closed_stdout_is_success() {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .arg("extract")
+        .arg(root().join("samples"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut first = [0u8; 64];
+    if let Some(out) = child.stdout.as_mut() {
+        out.read_exact(&mut first).unwrap_or_else(|e| panic!("{e}"));
+    }
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("Broken pipe"), "{err}");
+}
+
+/// `extract` ends with one line on stderr: records by verdict, failures by kind.
+#[test]
+fn extract_ends_with_a_summary_line() {
+    let d = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(d.path().join("a.pdf"), b"%PDF-1.4 broken").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::copy(
+        sample("seed_changzhi_2022_final.txt"),
+        d.path().join("seed.txt"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = gongkai(&["extract", &d.path().display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("gongkai: read 2 records: 1 complete, 1 failed (failed by kind: "),
+        "{err}"
+    );
+}

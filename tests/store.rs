@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::util::pg::{postgres_url, PgDb};
 use crate::util::*;
-use gongkai::export::{export, exporter, Filter, Format, Line};
+use gongkai::export::{export, exporter, Dataset, Filter, Format, Options, Versions};
 use gongkai::record::Record;
 use gongkai::store::ingest::{counts, ingest, Outcome, Tally};
 use gongkai::store::{queue, Store};
@@ -76,10 +76,25 @@ async fn ingest_all(store: &Store, fingerprint: &str) -> Tally {
 }
 
 async fn export_to(store: &Store, format: Format, filter: &Filter, path: &Path) -> u64 {
+    export_what(store, Dataset::Amounts, format, filter, path).await
+}
+
+async fn export_what(
+    store: &Store,
+    what: Dataset,
+    format: Format,
+    filter: &Filter,
+    path: &Path,
+) -> u64 {
     let file = std::fs::File::create(path).unwrap_or_else(|e| panic!("{e}"));
-    let mut ex =
-        exporter(format, Box::new(std::io::BufWriter::new(file))).unwrap_or_else(|e| panic!("{e}"));
-    let n = export(store, filter, ex.as_mut())
+    let mut ex = exporter(
+        format,
+        what.columns(),
+        Options::default(),
+        Box::new(std::io::BufWriter::new(file)),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let n = export(store, what, filter, ex.as_mut())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     ex.finish().unwrap_or_else(|e| panic!("{e}"));
@@ -138,13 +153,24 @@ async fn check_idempotent(db: &str) {
     store.close().await;
 }
 
+/// A decimal by value (counts are exported as whole numbers: 2.00 is 2).
+fn by_value(s: &str) -> String {
+    s.parse::<rust_decimal::Decimal>()
+        .map(|d| d.normalize().to_string())
+        .unwrap_or_else(|_| s.to_string())
+}
+
 /// Every row value of every golden table is a CSV line with the right table
 /// kind, code, line, name, side, column key and amount.
 async fn check_golden_csv(db: &str, dir: &Path) {
     let store = open(db).await;
     ingest_all(&store, &patterns().fingerprint).await;
     let path = dir.join("dataset.csv");
-    let n = export_to(&store, Format::Csv, &Filter::default(), &path).await;
+    let all = Filter {
+        versions: Versions::All,
+        ..Filter::default()
+    };
+    let n = export_to(&store, Format::Csv, &all, &path).await;
     let lines = read_csv(&path);
     assert_eq!(lines.len() as u64, n);
     let seed = seed_path();
@@ -162,7 +188,7 @@ async fn check_golden_csv(db: &str, dir: &Path) {
         let key = ["table_kind", "code", "line", "name", "side", "column_key"]
             .iter()
             .map(|k| l[*k].clone())
-            .chain([value.clone()])
+            .chain([by_value(value)])
             .collect::<Vec<_>>();
         *got.entry(key).or_default() += 1;
     }
@@ -181,7 +207,7 @@ async fn check_golden_csv(db: &str, dir: &Path) {
                     s(&r["name"]),
                     s(&r["side"]),
                     key.clone(),
-                    s(v),
+                    by_value(&s(v)),
                 ];
                 match got.get_mut(&want) {
                     Some(c) if *c > 0 => *c -= 1,
@@ -226,56 +252,107 @@ async fn check_golden_csv(db: &str, dir: &Path) {
     store.close().await;
 }
 
-/// A Parquet export read back has the same lines as the JSON Lines export.
+/// Every dataset's Parquet export read back (by the parquet crate's own
+/// reader) has the typed values of its JSON Lines export: amounts as
+/// DECIMAL(38, 6), years and pages as INT32, codes as text.
 async fn check_parquet(db: &str, dir: &Path) {
+    use parquet::basic::{ConvertedType, Type as Physical};
     use parquet::file::reader::{FileReader, SerializedFileReader};
-    use parquet::record::RowAccessor;
+    use parquet::record::Field;
     let store = open(db).await;
     ingest_all(&store, &patterns().fingerprint).await;
-    let pq = dir.join("dataset.parquet");
-    let js = dir.join("dataset.jsonl");
-    let n = export_to(&store, Format::Parquet, &Filter::default(), &pq).await;
-    let m = export_to(&store, Format::Jsonl, &Filter::default(), &js).await;
-    assert_eq!(n, m);
-    let want: Vec<serde_json::Value> = std::fs::read_to_string(&js)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}")))
-        .collect();
-    let file = std::fs::File::open(&pq).unwrap_or_else(|e| panic!("{e}"));
-    let reader = SerializedFileReader::new(file).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(reader.metadata().file_metadata().num_rows() as u64, n);
-    let mut got = Vec::new();
-    for row in reader.get_row_iter(None).unwrap_or_else(|e| panic!("{e}")) {
-        let row = row.unwrap_or_else(|e| panic!("{e}"));
-        let mut o = serde_json::Map::new();
-        for (i, name) in gongkai::export::COLUMNS.iter().enumerate() {
-            let v = match *name {
-                "year" => row
-                    .get_long(i)
-                    .map(serde_json::Value::from)
-                    .unwrap_or(serde_json::Value::Null),
-                "flags" | "document_flags" => {
-                    serde_json::Value::from(row.get_long(i).unwrap_or_else(|e| panic!("{e}")))
+    for what in Dataset::ALL {
+        let pq = dir.join(format!("{}.parquet", what.name()));
+        let js = dir.join(format!("{}.jsonl", what.name()));
+        let all = Filter {
+            versions: Versions::All,
+            ..Filter::default()
+        };
+        let n = export_what(&store, what, Format::Parquet, &all, &pq).await;
+        let m = export_what(&store, what, Format::Jsonl, &all, &js).await;
+        assert_eq!(n, m);
+        assert!(n > 0, "{}", what.name());
+        let want: Vec<serde_json::Value> = std::fs::read_to_string(&js)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        let file = std::fs::File::open(&pq).unwrap_or_else(|e| panic!("{e}"));
+        let reader = SerializedFileReader::new(file).unwrap_or_else(|e| panic!("{e}"));
+        let meta = reader.metadata().file_metadata();
+        assert_eq!(meta.num_rows() as u64, n);
+        let schema = meta.schema_descr();
+        for (i, c) in what.columns().iter().enumerate() {
+            let col = schema.column(i);
+            let (physical, converted) = (col.physical_type(), col.converted_type());
+            match c.ty {
+                gongkai::export::Type::Decimal => {
+                    assert_eq!(physical, Physical::FIXED_LEN_BYTE_ARRAY, "{}", c.name);
+                    assert_eq!(converted, ConvertedType::DECIMAL, "{}", c.name);
+                    assert_eq!((col.type_precision(), col.type_scale()), (38, 6));
                 }
-                _ => row
-                    .get_string(i)
-                    .map(|s| serde_json::Value::from(s.as_str()))
-                    .unwrap_or(serde_json::Value::Null),
-            };
-            o.insert(name.to_string(), v);
+                gongkai::export::Type::Int32 => assert_eq!(physical, Physical::INT32, "{}", c.name),
+                gongkai::export::Type::Int64 => assert_eq!(physical, Physical::INT64, "{}", c.name),
+                gongkai::export::Type::Text => {
+                    assert_eq!(physical, Physical::BYTE_ARRAY, "{}", c.name);
+                    assert_eq!(converted, ConvertedType::UTF8, "{}", c.name);
+                }
+            }
         }
-        got.push(serde_json::Value::Object(o));
+        let mut got = Vec::new();
+        for row in reader.get_row_iter(None).unwrap_or_else(|e| panic!("{e}")) {
+            let row = row.unwrap_or_else(|e| panic!("{e}"));
+            let mut o = serde_json::Map::new();
+            for (name, field) in row.get_column_iter() {
+                let v = match field {
+                    Field::Null => serde_json::Value::Null,
+                    Field::Str(s) => serde_json::Value::from(s.as_str()),
+                    Field::Int(i) => serde_json::Value::from(*i),
+                    Field::Long(i) => serde_json::Value::from(*i),
+                    Field::Decimal(d) => {
+                        let bytes: [u8; 16] =
+                            d.data().try_into().unwrap_or_else(|_| panic!("16 bytes"));
+                        let v = rust_decimal::Decimal::from_i128_with_scale(
+                            i128::from_be_bytes(bytes),
+                            d.scale() as u32,
+                        );
+                        serde_json::Value::from(v.normalize().to_string())
+                    }
+                    other => panic!("{name}: unexpected {other:?}"),
+                };
+                o.insert(name.clone(), v);
+            }
+            got.push(serde_json::Value::Object(o));
+        }
+        assert_eq!(got.len(), want.len());
+        // Decimals compare by value (Parquet holds them at scale 6).
+        let decimals: Vec<&str> = what
+            .columns()
+            .iter()
+            .filter(|c| c.ty == gongkai::export::Type::Decimal)
+            .map(|c| c.name)
+            .collect();
+        let normal = |v: &serde_json::Value| -> serde_json::Value {
+            let mut v = v.clone();
+            for k in &decimals {
+                if let Some(s) = v[*k].as_str() {
+                    let d: rust_decimal::Decimal = s.parse().unwrap_or_else(|e| panic!("{s}: {e}"));
+                    v[*k] = serde_json::Value::from(d.normalize().to_string());
+                }
+            }
+            v
+        };
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(normal(g), normal(w), "{} row {i}", what.name());
+        }
+        if what == Dataset::Amounts {
+            // Exact amounts survive: 8638621.12, not a float.
+            assert!(got
+                .iter()
+                .any(|l| l["amount_yuan"] == serde_json::json!("8638621.12")));
+            assert!(got.iter().all(|l| l["page"].is_i64()));
+        }
     }
-    assert_eq!(got.len(), want.len());
-    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-        assert_eq!(g, w, "line {i}");
-    }
-    // Exact amounts survive: 8638621.12 as text, not a float.
-    assert!(got
-        .iter()
-        .any(|l| l["amount_yuan"] == serde_json::json!("8638621.12")));
-    let _: Line = Line::default();
     store.close().await;
 }
 
@@ -751,6 +828,30 @@ fn cli_extract_to_store_and_export() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Each disclosure once: the five renderings of the seed are one, the
+    // two one-table fixtures (no year) their own.
+    let lines = read_csv(&csv);
+    let documents: std::collections::BTreeSet<&str> =
+        lines.iter().map(|l| l["sha256"].as_str()).collect();
+    assert_eq!(documents.len(), 3, "{documents:?}");
+    let disclosures: std::collections::BTreeSet<&str> =
+        lines.iter().map(|l| l["disclosure_id"].as_str()).collect();
+    assert_eq!(disclosures.len(), 2, "{disclosures:?}");
+    let out = bin()
+        .args([
+            "export",
+            "--db",
+            &db,
+            "--format",
+            "csv",
+            "--versions",
+            "all",
+            "-o",
+        ])
+        .arg(&csv)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success());
     let lines = read_csv(&csv);
     assert!(lines.len() > 1000, "{} lines", lines.len());
     let out = bin()

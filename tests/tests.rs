@@ -11,6 +11,7 @@ mod checks;
 mod corpus;
 mod crawl;
 mod crawl_security;
+mod exports;
 mod extract;
 mod final_accounts;
 mod formats;

@@ -284,6 +284,7 @@ fn extract_handed(
         failed: 0,
         accepted,
         open_flags: 0,
+        read: Default::default(),
     };
     let batch = Batch::new(extractor, None)?;
     // Whatever is waiting, up to a chunk; blocks only for the first.

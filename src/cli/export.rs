@@ -1,5 +1,6 @@
-//! `gongkai export --db PATH --format csv|jsonl|parquet`: the dataset in the
-//! long format, one line per amount.
+//! `gongkai export --db PATH --format csv|jsonl|parquet [--what DATASET]`:
+//! the dataset typed, one row per amount (or per document, flag or
+//! narrative fact), each disclosure once by default.
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -7,8 +8,65 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 
-use gongkai::export::{export, exporter, Filter, Format};
-use gongkai::store::{shown, Store};
+use gongkai::export::{export, exporter, Dataset, Filter, Format, Options, Versions};
+use gongkai::store::Store;
+
+/// Which documents: the filters `export` and `documents` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FilterArgs {
+    /// Only documents of this fiscal year.
+    #[arg(long)]
+    year: Option<i64>,
+    /// Only documents of this kind: final_account or budget.
+    #[arg(long)]
+    kind: Option<String>,
+    /// Only units whose name (as printed or as spelled one way) contains this text.
+    #[arg(long)]
+    unit: Option<String>,
+    /// Only documents whose region, province, city or county contains this
+    /// text, or whose division code starts with it (14, 1404, 140400).
+    #[arg(long)]
+    region: Option<String>,
+    /// Only documents whose record's read verdict is this: complete (the
+    /// whole document was read), partial, not_a_disclosure or failed.
+    #[arg(long, value_name = "VERDICT")]
+    read: Option<String>,
+    /// Only documents that failed with this error kind (`any`: every failed one).
+    #[arg(long, value_name = "KIND")]
+    error: Option<String>,
+    /// Which versions of a disclosure published in several files: best
+    /// (the most complete), latest (first seen most recently) or all.
+    #[arg(long, value_enum, default_value_t = Versions::Best)]
+    versions: Versions,
+}
+
+impl FilterArgs {
+    /// The checked filter.
+    pub fn filter(&self) -> Result<Filter> {
+        if let Some(k) = &self.kind {
+            if !matches!(k.as_str(), "final_account" | "budget") {
+                bail!("--kind {k:?}: use final_account or budget");
+            }
+        }
+        if let Some(v) = &self.read {
+            if !matches!(
+                v.as_str(),
+                "complete" | "partial" | "not_a_disclosure" | "failed"
+            ) {
+                bail!("--read {v:?}: use complete, partial, not_a_disclosure or failed");
+            }
+        }
+        Ok(Filter {
+            year: self.year,
+            kind: self.kind.clone(),
+            unit: self.unit.clone(),
+            read: self.read.clone(),
+            region: self.region.clone(),
+            error: self.error.clone(),
+            versions: self.versions,
+        })
+    }
+}
 
 /// Arguments of `gongkai export`.
 #[derive(Debug, clap::Args)]
@@ -19,67 +77,49 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum)]
     format: Format,
+    /// What to export: amounts (the long format), documents, flags or facts.
+    #[arg(long, value_enum, default_value_t = Dataset::Amounts)]
+    what: Dataset,
+    /// Start a CSV with a UTF-8 byte-order mark (for Excel on Chinese Windows).
+    #[arg(long)]
+    bom: bool,
     /// Write here instead of stdout.
     #[arg(short, long)]
     output: Option<PathBuf>,
-    /// Only documents of this fiscal year.
-    #[arg(long)]
-    year: Option<i64>,
-    /// Only documents of this kind: final_account or budget.
-    #[arg(long)]
-    kind: Option<String>,
-    /// Only units whose name contains this text.
-    #[arg(long)]
-    unit: Option<String>,
-    /// Only documents whose record's read verdict is this: complete (the
-    /// whole document was read), partial, not_a_disclosure or failed.
-    #[arg(long, value_name = "VERDICT")]
-    read: Option<String>,
+    #[command(flatten)]
+    filter: FilterArgs,
+}
+
+/// Opens an existing store for reading (never created, never a database
+/// that is not a store).
+pub async fn open_existing(db: &str) -> Result<Store> {
+    Ok(Store::open_existing(db).await?)
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<ExitCode> {
-    if let Some(k) = &args.kind {
-        if !matches!(k.as_str(), "final_account" | "budget") {
-            bail!("--kind {k:?}: use final_account or budget");
-        }
+    let filter = args.filter.filter()?;
+    if args.bom && args.format != Format::Csv {
+        bail!("--bom is for --format csv");
     }
-    if let Some(v) = &args.read {
-        if !matches!(
-            v.as_str(),
-            "complete" | "partial" | "not_a_disclosure" | "failed"
-        ) {
-            bail!("--read {v:?}: use complete, partial, not_a_disclosure or failed");
-        }
-    }
-    let db = args.db.clone();
-    if !db.contains("://") && !db.starts_with("sqlite:") && !std::path::Path::new(&db).exists() {
-        bail!("{db}: no such store");
-    }
-    let out: Box<dyn Write + Send> = match &args.output {
-        Some(path) => Box::new(BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::new(std::io::stdout())),
-    };
-    let filter = Filter {
-        year: args.year,
-        kind: args.kind.clone(),
-        unit: args.unit.clone(),
-        read: args.read.clone(),
-    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let store = Store::open(&db)
-            .await
-            .with_context(|| format!("opening the store {}", shown(&db)))?;
-        let mut ex = exporter(args.format, out)?;
-        let n = export(&store, &filter, ex.as_mut()).await?;
+        let store = open_existing(&args.db).await?;
+        let out: Box<dyn Write + Send> = match &args.output {
+            Some(path) => Box::new(BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?,
+            )),
+            None => Box::new(BufWriter::new(std::io::stdout())),
+        };
+        let options = Options { bom: args.bom };
+        let mut ex = exporter(args.format, args.what.columns(), options, out)?;
+        let n = export(&store, args.what, &filter, ex.as_mut()).await?;
         ex.finish()?;
         store.close().await;
-        eprintln!("gongkai: exported {n} amounts");
+        eprintln!("gongkai: exported {n} {}", args.what.name());
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -186,6 +186,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         failed: 0,
         accepted: args.extraction.accepted()?,
         open_flags: 0,
+        read: Default::default(),
     };
     let started = Instant::now();
     let mut extracted: Option<usize> = None;
@@ -295,6 +296,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         o.commit()?;
     }
     let (tally, failed) = (sink.tally.clone(), sink.failed);
+    eprintln!(
+        "gongkai: read {} ({:.1} s)",
+        sink.read,
+        started.elapsed().as_secs_f64()
+    );
     if args.extraction.accept.is_some() {
         eprintln!(
             "gongkai: {} findings not in --accept {}",

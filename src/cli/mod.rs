@@ -1,6 +1,8 @@
 //! Command-line interface: one file per subcommand.
 
+mod completions;
 mod crawl;
+mod documents;
 mod enqueue;
 mod export;
 mod extract;
@@ -17,7 +19,7 @@ use clap::{Parser, Subcommand};
 /// Turns Chinese budget and final-account disclosures into checked, normalized records.
 #[derive(Debug, Parser)]
 #[command(name = "gongkai", version, about)]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
     /// More log output on stderr (-v info, -vv debug).
@@ -27,20 +29,24 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Read disclosure files (PDF, HTML, XLS/XLSX, text) into JSON records, one per document.
+    /// Read disclosure files (PDF, HTML, Word, Excel, OFD, text, zip bundles) into JSON records, one per document.
     Extract(extract::Args),
     /// Print the JSON Schema of the records `extract` writes.
     Schema(schema::Args),
     /// Download disclosure documents from portals, politely and incrementally; JSON events on stdout.
     Crawl(crawl::Args),
-    /// Write a dataset store out as CSV, JSON Lines or Parquet, one line per amount.
+    /// Write a dataset store out, typed, as CSV, JSON Lines or Parquet: amounts, documents, flags or facts.
     Export(export::Args),
+    /// List the documents a dataset store holds (disclosure, version, verdict, flags), filtered.
+    Documents(documents::Args),
     /// Report what a dataset store holds: documents, tables found vs expected, flags.
     Stats(stats::Args),
     /// Add document paths to a dataset store's work queue (for `extract --queue` workers).
     Enqueue(enqueue::Args),
     /// Check a folder of pattern files, or write the bundled set out as a starting point.
     Patterns(patterns::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::Args),
 }
 
 /// Exit code when some input could not be read.
@@ -87,9 +93,11 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Crawl(args) => crawl::run(args),
         Command::Export(args) => export::run(args),
+        Command::Documents(args) => documents::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Enqueue(args) => enqueue::run(args),
         Command::Patterns(args) => patterns::run(args),
+        Command::Completions(args) => completions::run(args),
     };
     match result {
         Ok(code) => code,
@@ -103,9 +111,18 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// A closed stdout (`gongkai extract | head`): the reader has what it
+/// wanted, which is success (as ripgrep treats it). The I/O error may come
+/// wrapped in a JSON or CSV writer's error.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            .is_some_and(|io| io.kind() == BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
+            || c.downcast_ref::<csv::Error>().is_some_and(
+                |e| matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe),
+            )
     })
 }

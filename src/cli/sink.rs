@@ -32,6 +32,54 @@ pub struct Sink<'a> {
     pub accepted: std::collections::HashSet<String>,
     /// Flags written that are not accepted.
     pub open_flags: usize,
+    /// Records by read verdict and failures by error kind.
+    pub read: ReadTally,
+}
+
+/// Records by read verdict, failures by error kind: the one-line summary
+/// `extract` ends with.
+#[derive(Debug, Clone, Default)]
+pub struct ReadTally {
+    verdicts: std::collections::BTreeMap<&'static str, usize>,
+    errors: std::collections::BTreeMap<String, usize>,
+}
+
+impl ReadTally {
+    /// Counts one record.
+    pub fn add(&mut self, record: &Record) {
+        *self
+            .verdicts
+            .entry(record.read.verdict.as_str())
+            .or_default() += 1;
+        if let Some(e) = &record.error {
+            let kind = gongkai::store::ingest::name_of(&e.kind).unwrap_or_else(|| "error".into());
+            *self.errors.entry(kind).or_default() += 1;
+        }
+    }
+}
+
+impl std::fmt::Display for ReadTally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n: usize = self.verdicts.values().sum();
+        write!(f, "{n} records")?;
+        let order = ["complete", "partial", "not_a_disclosure", "failed"];
+        let parts: Vec<String> = order
+            .iter()
+            .filter_map(|v| self.verdicts.get(v).map(|c| format!("{c} {v}")))
+            .collect();
+        if !parts.is_empty() {
+            write!(f, ": {}", parts.join(", "))?;
+        }
+        if !self.errors.is_empty() {
+            let kinds: Vec<String> = self
+                .errors
+                .iter()
+                .map(|(k, c)| format!("{k} {c}"))
+                .collect();
+            write!(f, " (failed by kind: {})", kinds.join(", "))?;
+        }
+        Ok(())
+    }
 }
 
 impl Sink<'_> {
@@ -41,6 +89,7 @@ impl Sink<'_> {
         if record.error.is_some() {
             self.failed += 1;
         }
+        self.read.add(record);
         let marked;
         let record = if record.flags.iter().any(|f| self.accepted.contains(&f.id)) {
             let mut r = record.clone();

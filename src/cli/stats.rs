@@ -4,10 +4,9 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use gongkai::store::stats::{stats, Stats};
-use gongkai::store::{shown, Store};
 
 /// Arguments of `gongkai stats`.
 #[derive(Debug, clap::Args)]
@@ -25,20 +24,12 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<ExitCode> {
-    if !args.db.contains("://")
-        && !args.db.starts_with("sqlite:")
-        && !std::path::Path::new(&args.db).exists()
-    {
-        anyhow::bail!("{}: no such store", args.db);
-    }
     let patterns = args.patterns.load()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let s = runtime.block_on(async {
-        let store = Store::open(&args.db)
-            .await
-            .with_context(|| format!("opening the store {}", shown(&args.db)))?;
+        let store = super::export::open_existing(&args.db).await?;
         let s = stats(&store, &patterns.families).await?;
         store.close().await;
         anyhow::Ok(s)
@@ -118,6 +109,16 @@ fn text(s: &Stats) -> String {
             opt(&g.year),
             opt(&g.kind),
             opt(&g.region)
+        );
+    }
+    let _ = writeln!(o, "\ndocuments (disclosures) by province");
+    for g in &s.provinces {
+        let _ = writeln!(
+            o,
+            "  {:>8} ({:>6})  {}",
+            g.documents,
+            g.disclosures,
+            g.province.as_deref().unwrap_or("- (no place)")
         );
     }
     let _ = writeln!(

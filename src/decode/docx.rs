@@ -637,6 +637,7 @@ impl Walker {
             page,
             rows: slots,
             spans_known: true,
+            row_pages: Vec::new(),
         }));
         Ok(())
     }

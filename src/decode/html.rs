@@ -401,6 +401,7 @@ fn table_grid(table: ElementRef, budget: &mut u64) -> std::result::Result<Option
         page: 1,
         rows,
         spans_known: spans,
+        row_pages: Vec::new(),
     }))
 }
 

@@ -142,6 +142,7 @@ fn read_workbook(bytes: &[u8], name: &str, limits: &Limits) -> Result<Decoded> {
                 page,
                 rows: grid_rows,
                 spans_known: !merges.is_empty(),
+                row_pages: Vec::new(),
             }));
         }
     }

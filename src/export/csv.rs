@@ -1,23 +1,43 @@
-//! CSV: UTF-8 (no byte-order mark), a header line, RFC 4180 quoting; an
-//! empty field is null.
+//! CSV: UTF-8 (a byte-order mark with `--bom`, for Excel on Chinese
+//! Windows), a header line, RFC 4180 quoting; an empty field is null.
+//! Decimals are written as stored (exact), never in exponent form.
 
 use std::io::Write;
 
-use super::{ExportError, Exporter, Line, Result, COLUMNS};
+use super::{Column, ExportError, Exporter, Result, Value};
 
 /// The CSV exporter.
 pub struct Csv {
     out: csv::Writer<Box<dyn Write + Send>>,
+    columns: &'static [Column],
     header: bool,
 }
 
 impl Csv {
-    /// Writes to `out`.
-    pub fn new(out: Box<dyn Write + Send>) -> Csv {
-        Csv {
-            out: csv::Writer::from_writer(out),
-            header: false,
+    /// Writes rows of `columns` to `out`, after a byte-order mark when `bom`.
+    pub fn new(
+        mut out: Box<dyn Write + Send>,
+        columns: &'static [Column],
+        bom: bool,
+    ) -> Result<Csv> {
+        if bom {
+            out.write_all("\u{feff}".as_bytes())?;
         }
+        Ok(Csv {
+            out: csv::Writer::from_writer(out),
+            columns,
+            header: false,
+        })
+    }
+
+    fn header(&mut self) -> Result<()> {
+        if !self.header {
+            self.out
+                .write_record(self.columns.iter().map(|c| c.name))
+                .map_err(err)?;
+            self.header = true;
+        }
+        Ok(())
     }
 }
 
@@ -29,21 +49,15 @@ fn err(e: csv::Error) -> ExportError {
 }
 
 impl Exporter for Csv {
-    fn write(&mut self, line: &Line) -> Result<()> {
-        if !self.header {
-            self.out.write_record(COLUMNS).map_err(err)?;
-            self.header = true;
-        }
-        let fields = line.fields();
+    fn write(&mut self, row: &[Value]) -> Result<()> {
+        self.header()?;
         self.out
-            .write_record(fields.iter().map(|f| f.as_deref().unwrap_or("")))
+            .write_record(row.iter().map(Value::text))
             .map_err(err)
     }
 
     fn finish(mut self: Box<Self>) -> Result<()> {
-        if !self.header {
-            self.out.write_record(COLUMNS).map_err(err)?;
-        }
+        self.header()?;
         self.out.flush()?;
         Ok(())
     }

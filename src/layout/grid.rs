@@ -304,6 +304,7 @@ pub fn fill<'a>(
         page,
         rows: out_rows,
         spans_known: true,
+        row_pages: Vec::new(),
     })
 }
 

@@ -1,9 +1,10 @@
 //! Normalization: printed amounts into exact yuan, classification codes into
 //! compact form with their level and parent, names without wrap-spaces, the
-//! region of a unit name.
+//! region of a unit name, its division and its disclosure.
 
 pub mod amount;
 pub mod code;
+pub mod place;
 
 pub use amount::{grid_amount_cells, grid_amounts, is_amount, parse_amount, parse_unit, to_yuan};
 pub use code::{code_level, compact_code, join_split_code, parent_code};

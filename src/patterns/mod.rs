@@ -9,6 +9,7 @@
 
 pub mod checks;
 pub mod narrative;
+pub mod places;
 pub mod tables;
 
 use std::path::Path;
@@ -21,6 +22,7 @@ use crate::text::{sha256_hex, squash};
 
 pub use checks::CheckSet;
 pub use narrative::NarrativePatterns;
+pub use places::Places;
 pub use tables::{Common, Family, Identity, TablePattern, TablePatterns};
 
 /// A list of regexes; matches when any matches.
@@ -80,6 +82,8 @@ pub struct Patterns {
     pub checks: CheckSet,
     /// Narrative rules (`patterns/narrative/`).
     pub narrative: NarrativePatterns,
+    /// Administrative divisions and unit spellings (`patterns/places/`).
+    pub places: Places,
     /// Which tables a complete disclosure has: every kind's document kind
     /// and `required` flag, and the template families with table sets of
     /// their own (`families.toml`).
@@ -231,7 +235,8 @@ impl Patterns {
     /// Compiles a set of (name, TOML text) files, names relative to the
     /// pattern folder. `common.toml` holds the shared table patterns,
     /// `families.toml` the template families, `checks/` the relations,
-    /// `narrative/` the narrative rules; files under `sources/` (crawler
+    /// `narrative/` the narrative rules, `places/` the division table and
+    /// unit spellings; files under `sources/` (crawler
     /// portals) are skipped; every other file is one table kind.
     pub fn from_files(files: impl IntoIterator<Item = (String, String)>) -> Result<Patterns> {
         let mut set = Patterns::default();
@@ -253,6 +258,10 @@ impl Patterns {
                 continue;
             }
             if name.starts_with("sources/") {
+                continue;
+            }
+            if name.starts_with("places/") {
+                set.places.add_file(&name, &text)?;
                 continue;
             }
             let err = |e: toml::de::Error| {

@@ -329,6 +329,12 @@ impl Building {
             grid_rows.push(cells);
         }
         let mut grid = Grid::from_strings(self.page, Vec::new());
+        let heads = grid_rows.len().saturating_sub(read.len());
+        if self.rows.iter().any(|(_, page)| *page != self.page) {
+            grid.row_pages = std::iter::repeat_n(self.page, heads)
+                .chain(self.rows.iter().map(|(_, page)| *page))
+                .collect();
+        }
         grid.rows = grid_rows;
         out.push(Block::Grid(grid));
     }

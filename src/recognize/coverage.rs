@@ -168,7 +168,8 @@ pub fn unrecognized(grid: &Grid, grid_use: &GridUse, caption: Option<&str>) -> O
     let rows = grid
         .rows
         .iter()
-        .map(|cells| {
+        .enumerate()
+        .map(|(i, cells)| {
             let printed: BTreeMap<String, String> = cells
                 .iter()
                 .enumerate()
@@ -181,6 +182,7 @@ pub fn unrecognized(grid: &Grid, grid_use: &GridUse, caption: Option<&str>) -> O
                     .map(|c| squash(&c.text))
                     .find(|t| !t.is_empty() && !is_amount(t)),
                 printed,
+                page: Some(grid.row_page(i)),
                 ..Default::default()
             }
         })

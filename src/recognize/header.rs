@@ -224,10 +224,15 @@ pub fn split_inline_code_headings(grid: &Grid, common: &Common) -> Option<Grid> 
         let mut rows = grid.rows.clone();
         rows[r] = data;
         rows.insert(r, head);
+        let mut row_pages = grid.row_pages.clone();
+        if r < row_pages.len() {
+            row_pages.insert(r, row_pages[r]);
+        }
         return Some(Grid {
             page: grid.page,
             rows,
             spans_known: grid.spans_known,
+            row_pages,
         });
     }
     None
@@ -579,5 +584,6 @@ pub fn refit(grid: &Grid, header: &Header, width: usize, common: &Common) -> Opt
         page: grid.page,
         rows,
         spans_known: grid.spans_known,
+        row_pages: grid.row_pages.clone(),
     })
 }

@@ -170,6 +170,7 @@ fn peel_title_rows(blocks: &[Block], patterns: &TablePatterns) -> Vec<Block> {
                 page: grid.page,
                 rows: grid.rows[skip..].to_vec(),
                 spans_known: grid.spans_known,
+                row_pages: grid.row_pages.get(skip..).unwrap_or_default().to_vec(),
             }));
         }
     }
@@ -529,7 +530,7 @@ impl<'a> Walker<'a> {
                 let pattern = &patterns.kinds[open.pattern];
                 let unit = open.table.amount_unit.unwrap_or(AmountUnit::Yuan);
                 open.reader.read(
-                    &grid.rows,
+                    (grid, 0),
                     &open.header,
                     pattern,
                     &patterns.common,
@@ -608,7 +609,7 @@ impl<'a> Walker<'a> {
         let unit = p.amount_unit.unwrap_or(AmountUnit::Yuan);
         let mut rows = Vec::new();
         reader.read(
-            &grid.rows[header.rows..],
+            (grid, header.rows),
             &header,
             pattern,
             common,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::GridCell;
+use crate::model::{Grid, GridCell};
 use crate::normalize::{
     code_level, compact_code, join_split_code, parent_code, parse_amount, to_yuan,
 };
@@ -39,17 +39,18 @@ impl RowReader {
     /// continuation grid, dropping repeated header rows).
     pub fn read(
         &mut self,
-        rows: &[Vec<GridCell>],
+        (grid, from): (&Grid, usize),
         header: &Header,
         pattern: &TablePattern,
         common: &Common,
         unit: AmountUnit,
         out: &mut Vec<BlockRow>,
     ) {
+        let rows = grid.rows.get(from..).unwrap_or_default();
         if self.prev_code.len() < header.blocks.len() {
             self.prev_code.resize(header.blocks.len(), None);
         }
-        for row in rows {
+        for (i, row) in rows.iter().enumerate() {
             if header.repeats(row, common) {
                 continue;
             }
@@ -71,7 +72,11 @@ impl RowReader {
             for p in &mut partials {
                 mark_sub_line(p, out, common);
             }
+            let before = out.len();
             out.extend(merge_carried(partials));
+            for (_, r) in &mut out[before..] {
+                r.page.get_or_insert(grid.row_page(from + i));
+            }
         }
     }
 
@@ -313,6 +318,7 @@ impl RowReader {
                 line_no,
                 sub_of: None,
                 note: None,
+                page: None,
                 side,
                 values,
                 printed,

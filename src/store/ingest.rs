@@ -213,9 +213,10 @@ pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Resu
     let id: i64 = sqlx::query(
         "INSERT INTO documents (sha256, source, bytes, format, engine, pages, unit, region, year, kind,
              scope, title, error_kind, error_message, tool_version, patterns_hash, extracted_at, record,
-             read_verdict, amounts_printed, amounts_captured)
+             read_verdict, amounts_printed, amounts_captured, disclosure_id, unit_spelling,
+             division_code, province, city, county, first_seen)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-                 $19, $20, $21)
+                 $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)
          ON CONFLICT (sha256) DO UPDATE SET
              bytes = excluded.bytes, format = excluded.format, engine = excluded.engine,
              pages = excluded.pages, unit = excluded.unit, region = excluded.region,
@@ -224,7 +225,10 @@ pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Resu
              error_message = excluded.error_message, tool_version = excluded.tool_version,
              patterns_hash = excluded.patterns_hash, extracted_at = excluded.extracted_at,
              record = excluded.record, read_verdict = excluded.read_verdict,
-             amounts_printed = excluded.amounts_printed, amounts_captured = excluded.amounts_captured
+             amounts_printed = excluded.amounts_printed, amounts_captured = excluded.amounts_captured,
+             disclosure_id = excluded.disclosure_id, unit_spelling = excluded.unit_spelling,
+             division_code = excluded.division_code, province = excluded.province,
+             city = excluded.city, county = excluded.county
          RETURNING id",
     )
     .bind(sha)
@@ -248,6 +252,13 @@ pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Resu
     .bind(record.read.verdict.as_str())
     .bind(i64::from(record.read.table_amounts.printed))
     .bind(i64::from(record.read.table_amounts.captured))
+    .bind(doc.disclosure_id.clone())
+    .bind(doc.unit_spelling.clone())
+    .bind(doc.place.as_ref().map(|p| p.division_code.clone()))
+    .bind(doc.place.as_ref().and_then(|p| p.province.clone()))
+    .bind(doc.place.as_ref().and_then(|p| p.city.clone()))
+    .bind(doc.place.as_ref().and_then(|p| p.county.clone()))
+    .bind(super::now_rfc3339())
     .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;
@@ -288,8 +299,8 @@ pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Resu
         let numbered: Vec<(usize, &Row)> = table.rows.iter().enumerate().collect();
         for chunk in numbered.chunks(CHUNK) {
             let sql = format!(
-                "INSERT INTO rows (table_id, ordinal, code, name, level, parent, line, line_no, side) VALUES {} RETURNING id, ordinal",
-                values_clause(backend, chunk.len(), &[false; 9], 1)
+                "INSERT INTO rows (table_id, ordinal, code, name, level, parent, line, line_no, side, page) VALUES {} RETURNING id, ordinal",
+                values_clause(backend, chunk.len(), &[false; 10], 1)
             );
             let mut q: Query<'_, Any, AnyArguments> = sqlx::query(AssertSqlSafe(sql));
             for (ri, row) in chunk {
@@ -302,7 +313,8 @@ pub async fn ingest(store: &Store, record: &Record, patterns_hash: &str) -> Resu
                     .bind(row.parent.clone())
                     .bind(row.line.clone())
                     .bind(row.line_no.clone())
-                    .bind(row.side.as_ref().and_then(name_of));
+                    .bind(row.side.as_ref().and_then(name_of))
+                    .bind(row.page.map(i64::from));
             }
             for r in q.fetch_all(&mut *tx).await? {
                 row_ids.insert(r.try_get(1)?, r.try_get(0)?);

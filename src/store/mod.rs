@@ -124,17 +124,89 @@ pub fn default_for_dir(dir: &Path) -> String {
 impl Store {
     /// Opens (creating an SQLite file when missing) and migrates.
     pub async fn open(db: &str) -> Result<Store> {
-        sqlx::any::install_default_drivers();
         let (url, backend) = url_for(db);
+        let store = Self::connect(db, &url, backend).await?;
+        schema::migrate(&store).await?;
+        Ok(store)
+    }
+
+    /// Opens a store that must already exist, for commands that only read
+    /// (`export`, `stats`, `documents`, `report`): an SQLite file is never
+    /// created, and a database that is not a gongkai store (no
+    /// `schema_migrations` with the dataset tables) is refused untouched. A
+    /// store of an older schema is migrated, as [`Store::open`] does.
+    pub async fn open_existing(db: &str) -> Result<Store> {
+        let (mut url, backend) = url_for(db);
+        if backend == Backend::Sqlite {
+            if !db.starts_with("sqlite:") && !Path::new(db).is_file() {
+                return Err(StoreError::Other(format!("{}: no such store", shown(db))));
+            }
+            url = url.replace("?mode=rwc", "?mode=rw");
+        }
+        let store = Self::connect(db, &url, backend).await?;
+        let tables: Vec<String> = match backend {
+            Backend::Sqlite => {
+                sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table'")
+                    .fetch_all(&store.pool)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::query(
+                    "SELECT table_name::text FROM information_schema.tables
+                     WHERE table_schema = current_schema()",
+                )
+                .fetch_all(&store.pool)
+                .await?
+            }
+        }
+        .iter()
+        .filter_map(|r| sqlx::Row::try_get::<String, _>(r, 0).ok())
+        .collect();
+        let is_store = ["schema_migrations", "documents", "amounts"]
+            .iter()
+            .all(|t| tables.iter().any(|have| have == t));
+        if !is_store {
+            store.close().await;
+            return Err(StoreError::Other(format!(
+                "{} is not a gongkai store ({}); left untouched",
+                shown(db),
+                if tables.is_empty() {
+                    "an empty database".to_string()
+                } else {
+                    format!("it has {} other tables", tables.len())
+                }
+            )));
+        }
+        schema::migrate(&store).await?;
+        Ok(store)
+    }
+
+    /// The pool, after one direct connection has shown the database answers:
+    /// a refused or unreachable server fails at once with its cause instead
+    /// of after the pool's wait.
+    async fn connect(db: &str, url: &str, backend: Backend) -> Result<Store> {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let opening = |e: String| StoreError::Other(format!("opening {}: {e}", shown(db)));
+        match tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            sqlx::AnyConnection::connect(url),
+        )
+        .await
+        {
+            Err(_) => return Err(opening("no answer within 10 s".into())),
+            Ok(Err(e)) => return Err(opening(e.to_string())),
+            Ok(Ok(c)) => {
+                let _ = c.close().await;
+            }
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(std::time::Duration::from_secs(60))
-            .connect(&url)
+            .connect(url)
             .await
-            .map_err(|e| StoreError::Other(format!("opening {}: {e}", shown(db))))?;
-        let store = Store { pool, backend };
-        schema::migrate(&store).await?;
-        Ok(store)
+            .map_err(|e| opening(e.to_string()))?;
+        Ok(Store { pool, backend })
     }
 
     /// The connection pool.

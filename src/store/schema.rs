@@ -54,6 +54,11 @@ pub const SQLITE: &[Migration] = &[
         name: "flag_findings",
         sql: include_str!("../../migrations/sqlite/0007_flag_findings.sql"),
     },
+    Migration {
+        version: 8,
+        name: "disclosures",
+        sql: include_str!("../../migrations/sqlite/0008_disclosures.sql"),
+    },
 ];
 
 /// PostgreSQL migrations.
@@ -92,6 +97,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 7,
         name: "flag_findings",
         sql: include_str!("../../migrations/postgres/0007_flag_findings.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "disclosures",
+        sql: include_str!("../../migrations/postgres/0008_disclosures.sql"),
     },
 ];
 

@@ -24,6 +24,18 @@ pub struct DocumentGroup {
     pub documents: i64,
 }
 
+/// Documents and disclosures of one province.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ProvinceGroup {
+    /// The province-level division (null: no place resolved).
+    pub province: Option<String>,
+    /// Documents.
+    pub documents: i64,
+    /// Distinct disclosures among them (documents without a disclosure id
+    /// count one each).
+    pub disclosures: i64,
+}
+
 /// One table kind over the documents of a document kind.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct TableCoverage {
@@ -74,6 +86,8 @@ pub struct Stats {
     pub partial: Vec<PartialDocument>,
     /// Documents by year, kind and region.
     pub documents: Vec<DocumentGroup>,
+    /// Documents and disclosures by province.
+    pub provinces: Vec<ProvinceGroup>,
     /// Required tables expected (the required kinds of each readable document) and found.
     pub tables_expected: i64,
     /// Required tables found.
@@ -192,6 +206,32 @@ pub async fn stats(store: &Store, families: &Families) -> Result<Stats> {
         });
     }
     documents.sort();
+    let mut provinces = Vec::new();
+    for r in sqlx::query(
+        "SELECT province, COUNT(*), COUNT(DISTINCT COALESCE(disclosure_id, sha256))
+         FROM documents GROUP BY province",
+    )
+    .fetch_all(pool)
+    .await?
+    {
+        provinces.push(ProvinceGroup {
+            province: r.try_get(0)?,
+            documents: r.try_get(1)?,
+            disclosures: r.try_get(2)?,
+        });
+    }
+    provinces.sort_by(|a, b| {
+        (
+            a.province.is_none(),
+            std::cmp::Reverse(a.documents),
+            &a.province,
+        )
+            .cmp(&(
+                b.province.is_none(),
+                std::cmp::Reverse(b.documents),
+                &b.province,
+            ))
+    });
 
     // Readable documents per kind; for each table kind, how many of them
     // have it and how many require it (their family's table set, or the
@@ -329,6 +369,7 @@ pub async fn stats(store: &Store, families: &Families) -> Result<Stats> {
         amounts_captured,
         partial,
         documents,
+        provinces,
         tables_expected: expected,
         tables_found: found,
         tables,

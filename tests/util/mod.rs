@@ -64,6 +64,16 @@ pub fn tables_without_pages(record: &Record) -> serde_json::Value {
         for t in tables {
             if let Some(o) = t.as_object_mut() {
                 o.remove("pages");
+                for r in o
+                    .get_mut("rows")
+                    .and_then(|r| r.as_array_mut())
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(r) = r.as_object_mut() {
+                        r.remove("page");
+                    }
+                }
             }
         }
     }
