@@ -49,6 +49,7 @@ pub mod normalize;
 pub mod patterns;
 pub mod recognize;
 pub mod record;
+pub mod report;
 pub mod settings;
 #[cfg(feature = "store")]
 pub mod store;

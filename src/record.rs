@@ -624,6 +624,24 @@ pub struct Flag {
 }
 
 impl Flag {
+    /// True when one of the flag's locations names this table (its kind),
+    /// this row (its code or line id) and, when `key` is given, this column
+    /// (a location naming no column points at every cell of its row).
+    pub fn points_at(&self, table: &Table, row: &Row, key: Option<&str>) -> bool {
+        let ids: Vec<&str> = [row.code.as_deref(), row.line.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        self.locations.iter().any(|l| {
+            l.table.as_deref() == Some(table.kind.as_str())
+                && l.row.as_deref().is_some_and(|r| ids.contains(&r))
+                && match (l.column.as_deref(), key) {
+                    (None, _) | (_, None) => true,
+                    (Some(c), Some(k)) => c == k,
+                }
+        })
+    }
+
     /// A finding with its check, severity and message; the rest empty.
     pub fn new(check: impl Into<String>, severity: Severity, message: impl Into<String>) -> Flag {
         Flag {
@@ -686,4 +704,13 @@ pub struct RecordError {
 pub fn json_schema() -> String {
     let schema = schemars::schema_for!(Record);
     serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+/// A unit enum's name as the record's JSON spells it (`final_account`,
+/// `no_text_layer`); None for values that are not one string.
+pub fn json_name<T: Serialize>(v: &T) -> Option<String> {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    }
 }

@@ -15,6 +15,7 @@ const LAYERS: &[&str] = &[
     "extractor",
     // the pipeline
     "crawl",
+    "report",
     "decode",
     "layout",
     "recognize",

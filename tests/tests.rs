@@ -24,5 +24,6 @@ mod patterns;
 mod pdf;
 mod read;
 mod regression;
+mod report;
 mod store;
 mod wording;

@@ -8,6 +8,7 @@ mod export;
 mod extract;
 mod options;
 mod patterns;
+mod report;
 mod schema;
 mod sink;
 mod stats;
@@ -39,6 +40,8 @@ enum Command {
     Export(export::Args),
     /// List the documents a dataset store holds (disclosure, version, verdict, flags), filtered.
     Documents(documents::Args),
+    /// Write the findings report: a static HTML site of documents, tables and flags.
+    Report(report::Args),
     /// Report what a dataset store holds: documents, tables found vs expected, flags.
     Stats(stats::Args),
     /// Add document paths to a dataset store's work queue (for `extract --queue` workers).
@@ -94,6 +97,7 @@ pub fn main() -> ExitCode {
         Command::Crawl(args) => crawl::run(args),
         Command::Export(args) => export::run(args),
         Command::Documents(args) => documents::run(args),
+        Command::Report(args) => report::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Enqueue(args) => enqueue::run(args),
         Command::Patterns(args) => patterns::run(args),

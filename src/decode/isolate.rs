@@ -54,12 +54,16 @@ struct Job {
     limits: Limits,
     pdftotext: Option<std::path::PathBuf>,
     soffice: Option<std::path::PathBuf>,
+    /// The glyphs and rules of a PDF's pages ([`super::pdf::pages`], for a
+    /// report's drawings) instead of the decoded document.
+    pages: bool,
 }
 
 /// What travels from the worker to the parent.
 #[derive(Serialize, Deserialize)]
 enum Reply {
     Decoded(Decoded),
+    Pages(Vec<crate::model::Page>, String, Vec<String>),
     Failed(ErrorKind, String),
 }
 
@@ -73,15 +77,62 @@ pub(super) fn in_process(
     limits: &Limits,
     options: &DecodeOptions,
 ) -> Result<Decoded> {
-    let start = Instant::now();
     let job = Job {
         name: name.to_string(),
         charset: charset.map(str::to_string),
         limits: limits.clone(),
         pdftotext: options.pdftotext.clone(),
         soffice: options.soffice.clone(),
+        pages: false,
     };
-    let header = postcard::to_stdvec(&job).map_err(|e| {
+    match run_worker(exe, bytes, &job, limits)? {
+        Reply::Decoded(d) => Ok(d),
+        Reply::Failed(kind, message) => Err(Error::new(kind, message)),
+        Reply::Pages(..) => Err(Error::new(
+            ErrorKind::DecoderFailed,
+            "the decode worker answered with pages",
+        )),
+    }
+}
+
+/// The pages of a PDF (glyphs and ruling lines), read in a worker process
+/// running `exe` under the same limits as a decode.
+pub(super) fn pdf_pages_in_process(
+    exe: &std::path::Path,
+    bytes: &[u8],
+    limits: &Limits,
+    options: &DecodeOptions,
+) -> Result<super::pdf::PdfPages> {
+    let job = Job {
+        name: String::new(),
+        charset: None,
+        limits: limits.clone(),
+        pdftotext: options.pdftotext.clone(),
+        soffice: options.soffice.clone(),
+        pages: true,
+    };
+    match run_worker(exe, bytes, &job, limits)? {
+        Reply::Pages(pages, engine, warnings) => Ok(super::pdf::PdfPages {
+            engine: if engine == super::pdf::ENGINE_PDF_EXTRACT {
+                super::pdf::ENGINE_PDF_EXTRACT
+            } else {
+                super::pdf::pdftotext::ENGINE
+            },
+            pages,
+            warnings,
+        }),
+        Reply::Failed(kind, message) => Err(Error::new(kind, message)),
+        Reply::Decoded(_) => Err(Error::new(
+            ErrorKind::DecoderFailed,
+            "the decode worker answered with a document",
+        )),
+    }
+}
+
+/// Runs one job in a worker and reads its reply.
+fn run_worker(exe: &std::path::Path, bytes: &[u8], job: &Job, limits: &Limits) -> Result<Reply> {
+    let start = Instant::now();
+    let header = postcard::to_stdvec(job).map_err(|e| {
         Error::new(
             ErrorKind::DecoderFailed,
             format!("cannot describe the job to the decode worker: {e}"),
@@ -144,8 +195,8 @@ pub(super) fn in_process(
         }
     };
     match postcard::from_bytes::<Reply>(&done.stdout) {
-        Ok(Reply::Decoded(d)) if done.status.success() => Ok(d),
-        Ok(Reply::Failed(kind, message)) => Err(Error::new(kind, message)),
+        Ok(reply @ (Reply::Decoded(_) | Reply::Pages(..))) if done.status.success() => Ok(reply),
+        Ok(reply @ Reply::Failed(..)) => Ok(reply),
         _ => Err(died(done.status, &done.stderr, limits)),
     }
 }
@@ -267,15 +318,22 @@ pub fn serve(args: &[String]) -> ExitCode {
     super::install_quiet_hook();
     super::quiet_panics();
     super::pdf::thread::run_inline();
-    let reply = match super::decode_here(
-        &bytes,
-        &job.name,
-        job.charset.as_deref(),
-        &job.limits,
-        &options,
-    ) {
-        Ok(d) => Reply::Decoded(d),
-        Err(e) => Reply::Failed(e.kind, e.message),
+    let reply = if job.pages {
+        match super::pdf_pages_here(&bytes, &job.limits, &options) {
+            Ok(p) => Reply::Pages(p.pages, p.engine.to_string(), p.warnings),
+            Err(e) => Reply::Failed(e.kind, e.message),
+        }
+    } else {
+        match super::decode_here(
+            &bytes,
+            &job.name,
+            job.charset.as_deref(),
+            &job.limits,
+            &options,
+        ) {
+            Ok(d) => Reply::Decoded(d),
+            Err(e) => Reply::Failed(e.kind, e.message),
+        }
     };
     drop(bytes);
     let mut out = std::io::stdout().lock();

@@ -197,6 +197,28 @@ pub fn decode(
     }
 }
 
+/// The pages of a PDF (glyphs and ruling lines, what the layout reads), for
+/// drawing them: isolated as `options` say, like [`decode`].
+pub fn pdf_pages(bytes: &[u8], limits: &Limits, options: &DecodeOptions) -> Result<pdf::PdfPages> {
+    match &options.isolation {
+        Isolation::Process(exe) => isolate::pdf_pages_in_process(exe, bytes, limits, options),
+        Isolation::Thread => pdf_pages_here(bytes, limits, options),
+    }
+}
+
+/// [`pdf::pages`] in this process, its panics caught (what the worker of
+/// [`isolate`] runs for [`pdf_pages`]).
+pub fn pdf_pages_here(
+    bytes: &[u8],
+    limits: &Limits,
+    options: &DecodeOptions,
+) -> Result<pdf::PdfPages> {
+    contain(
+        || pdf::pages(bytes, limits, options),
+        |why| format!("the PDF reader failed: {why}"),
+    )
+}
+
 /// Decodes one document in this process, its panics caught (what the
 /// worker of [`isolate`] runs).
 pub fn decode_here(

@@ -23,7 +23,7 @@ use rust_decimal::Decimal;
 
 use crate::store::{Store, StoreError};
 
-pub use query::export;
+pub use query::{export, records, StoredRecord};
 
 /// Errors of an export.
 #[derive(Debug, thiserror::Error)]

@@ -193,6 +193,74 @@ pub async fn export(
     Ok(count)
 }
 
+/// A stored document's record and where it stands among its disclosure's
+/// versions (what a report draws).
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    /// The record as stored (JSON).
+    pub record: String,
+    /// Its version rank and the number of versions of its disclosure.
+    pub version: (i64, i64),
+    /// Every path or URL it was seen at, the first first.
+    pub sources: Vec<String>,
+}
+
+/// Calls `each` with every stored record that passes `filter`, ranked as
+/// [`export`] ranks them, in disclosure and version order.
+pub async fn records(
+    store: &Store,
+    filter: &Filter,
+    mut each: impl FnMut(StoredRecord) -> Result<()>,
+) -> Result<u64> {
+    let (with, args) = ranked(filter);
+    let sql = format!(
+        "{with}
+         SELECT d.id, c.version, c.versions, d.source
+         FROM chosen c JOIN documents d ON d.id = c.id
+         ORDER BY COALESCE(d.disclosure_id, d.sha256), c.version"
+    );
+    let mut q: Query<'_, Any, AnyArguments> = sqlx::query(AssertSqlSafe(sql));
+    for a in args {
+        q = match a {
+            Arg::Int(i) => q.bind(i),
+            Arg::Text(s) => q.bind(s),
+        };
+    }
+    // The list first (small), then one record at a time: a store's records
+    // are never all in memory.
+    let rows = q.fetch_all(pool(store)).await?;
+    let mut n = 0;
+    for r in rows {
+        let id: i64 = r.try_get(0)?;
+        let first: String = r.try_get(3)?;
+        let record: String = sqlx::query("SELECT record FROM documents WHERE id = $1")
+            .bind(id)
+            .fetch_one(pool(store))
+            .await?
+            .try_get(0)?;
+        let mut sources = vec![first.clone()];
+        for s in sqlx::query(
+            "SELECT source FROM document_sources WHERE document_id = $1 ORDER BY source",
+        )
+        .bind(id)
+        .fetch_all(pool(store))
+        .await?
+        {
+            let s: String = s.try_get(0)?;
+            if s != first {
+                sources.push(s);
+            }
+        }
+        each(StoredRecord {
+            record,
+            version: (r.try_get(1)?, r.try_get(2)?),
+            sources,
+        })?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 fn text(r: &AnyRow, i: usize) -> Result<Value> {
     Ok(Value::from(r.try_get::<Option<String>, _>(i)?))
 }

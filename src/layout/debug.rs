@@ -16,9 +16,73 @@ use std::fmt::Write as _;
 use super::{align, grid, words};
 use crate::model::{Glyph, Page};
 
+/// A box drawn over a page in orange, thick (what a report marks: the cell
+/// a flag points at), with an id and a title.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    /// Left, top, right, bottom, in points from the top left.
+    pub bbox: (f64, f64, f64, f64),
+    /// The SVG element's id (for links and tests).
+    pub id: String,
+    /// Shown on hover.
+    pub title: String,
+}
+
 /// The page as an SVG document (units: PDF points, y downwards), with
 /// `notes` written into the legend.
 pub fn page_svg(page: &Page, notes: &[String]) -> String {
+    page_svg_marked(page, notes, &[])
+}
+
+/// Where `text` (whitespace ignored) is printed on the page: the box of each
+/// run of consecutive glyphs that spells it, in content-stream order.
+pub fn find_text(page: &Page, text: &str) -> Vec<(f64, f64, f64, f64)> {
+    let want: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if want.is_empty() {
+        return Vec::new();
+    }
+    // The page's characters, each with the glyph it came from.
+    let chars: Vec<(char, usize)> = page
+        .glyphs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, g)| {
+            g.text
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .map(move |c| (c, i))
+        })
+        .collect();
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at + want.len() <= chars.len() {
+        if chars[at..at + want.len()]
+            .iter()
+            .map(|(c, _)| *c)
+            .eq(want.iter().copied())
+        {
+            let glyphs = &page.glyphs;
+            let (first, last) = (chars[at].1, chars[at + want.len() - 1].1);
+            let run = &glyphs[first..=last];
+            let same_line = run
+                .iter()
+                .all(|g| (g.y1 - glyphs[first].y1).abs() <= glyphs[first].size.max(1.0) * 0.5);
+            if same_line {
+                found.push(run.iter().fold(
+                    (f64::MAX, f64::MAX, f64::MIN, f64::MIN),
+                    |(a, b, c, d), g| (a.min(g.x0), b.min(g.y0), c.max(g.x1), d.max(g.y1)),
+                ));
+            }
+            at += want.len();
+        } else {
+            at += 1;
+        }
+    }
+    found
+}
+
+/// [`page_svg`] with `marks` boxed over it.
+pub fn page_svg_marked(page: &Page, notes: &[String], marks: &[Mark]) -> String {
     let margin = 12.0 * (notes.len() as f64 + 2.0);
     let (w, h) = (page.width.max(1.0), page.height.max(1.0));
     let mut svg = String::new();
@@ -145,6 +209,19 @@ pub fn page_svg(page: &Page, notes: &[String]) -> String {
         text_lines
     )];
     legend.extend(notes.iter().cloned());
+    for m in marks {
+        let (x0, y0, x1, y1) = m.bbox;
+        let _ = writeln!(
+            svg,
+            r##"<rect class="mark" id="{}" x="{:.2}" y="{:.2}" width="{:.2}" height="{:.2}" fill="#ff8c00" fill-opacity="0.25" stroke="#ff8c00" stroke-width="2"><title>{}</title></rect>"##,
+            escape(&m.id),
+            x0 - 2.0,
+            y0 - 2.0,
+            (x1 - x0).max(0.1) + 4.0,
+            (y1 - y0).max(0.1) + 4.0,
+            escape(&m.title)
+        );
+    }
     for (i, line) in legend.iter().enumerate() {
         let _ = writeln!(
             svg,

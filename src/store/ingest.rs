@@ -73,10 +73,7 @@ const CHUNK: usize = 500;
 
 /// The snake_case name serde gives an enum value.
 pub fn name_of<T: Serialize>(v: &T) -> Option<String> {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => Some(s),
-        _ => None,
-    }
+    crate::record::json_name(v)
 }
 
 fn version_parts(v: &str) -> Vec<u64> {
@@ -90,22 +87,11 @@ pub fn newer(a: &str, b: &str) -> bool {
     version_parts(a) > version_parts(b)
 }
 
-/// How many of `flags` point at a cell (table kind, row code or line id,
-/// column key); a flag naming a row but no column points at all its cells.
+/// How many of `flags` point at a cell ([`Flag::points_at`]).
 fn cell_flags(flags: &[Flag], table: &Table, row: &Row, key: &str) -> i64 {
-    let ids: Vec<&str> = [row.code.as_deref(), row.line.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
     flags
         .iter()
-        .filter(|f| {
-            f.locations.iter().any(|l| {
-                l.table.as_deref() == Some(table.kind.as_str())
-                    && l.row.as_deref().is_some_and(|r| ids.contains(&r))
-                    && l.column.as_deref().is_none_or(|c| c == key)
-            })
-        })
+        .filter(|f| f.points_at(table, row, Some(key)))
         .count() as i64
 }
 
