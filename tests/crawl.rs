@@ -497,6 +497,24 @@ async fn crawls_politely_stores_once_and_reruns_incrementally() {
     for e in &run.events {
         eprintln!("{e}");
     }
+    // Each event says when, in which run, from which source and link.
+    for e in &run.events {
+        assert!(e["at"].as_str().is_some_and(|t| t.ends_with('Z')), "{e}");
+        assert_eq!(e["run"], 1, "{e}");
+        assert!(e["source"].is_string(), "{e}");
+    }
+    assert!(DOCUMENTS.iter().any(|d| ev[*d]["anchor"].is_string()));
+    // The copy under a second URL says whose content it is.
+    let copies: Vec<&Value> = ["/files/budget2023.pdf", "/files/copy/budget2023.pdf"]
+        .iter()
+        .map(|d| &ev[*d])
+        .collect();
+    assert_eq!(
+        copies.iter().filter(|e| e["known_url"].is_string()).count(),
+        1,
+        "{copies:?}"
+    );
+    let run1_events = run.events.len();
 
     // Run 2: nothing new; stored documents answer 304 and are unchanged.
     let before = fx.hits().len();
@@ -520,6 +538,47 @@ async fn crawls_politely_stores_once_and_reruns_incrementally() {
     }
     assert_eq!(stored_files(dir.path()), files);
     eprintln!("run 2: {}", run.stderr.trim());
+
+    // Run 2b, as a cron job: --changes-only prints what a monitor acts on
+    // (here the documents that keep failing), no unchanged or skipped line.
+    let run = crawl(args(&fx, dir.path(), "0.05", &["--changes-only"])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.events.is_empty());
+    assert!(
+        run.events.iter().all(|e| e["event"] == "failed"),
+        "{:#?}",
+        run.events
+    );
+    // The state keeps every event: a job that lost its stdout reads them back.
+    let events = |extra: &[&str]| -> Vec<Value> {
+        let out = Command::new(BIN)
+            .args(["events", "--out", &dir.path().display().to_string()])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let first = events(&["--run", "1"]);
+    assert_eq!(first.len(), run1_events);
+    assert!(first.iter().all(|e| e["run"] == 1 && e["at"].is_string()));
+    let changes = events(&["--changes-only", "--since", "2000-01-01"]);
+    assert_eq!(
+        changes.iter().filter(|e| e["event"] == "new").count(),
+        DOCUMENTS.len()
+    );
+    assert!(changes
+        .iter()
+        .all(|e| ["new", "changed", "failed"].contains(&e["event"].as_str().unwrap_or(""))));
+    assert!(events(&["--since", "2999-01-01"]).is_empty());
 
     // Run 3: one document changed on the server; --extract records it alone.
     fx.inner.final_version.store(1, Ordering::SeqCst);
@@ -807,7 +866,9 @@ async fn robots_5xx_means_later_and_crawl_delay_is_honoured() {
     fx.inner.robots_503.store(100, Ordering::SeqCst);
     let dir = tempfile::tempdir().unwrap();
     let run = crawl(args(&fx, dir.path(), "0.05", &[])).await;
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    // A source that yielded nothing is no quiet success for a cron job.
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("could be fetched"), "{}", run.stderr);
     assert!(fx.hits().iter().all(|h| h.path == "/robots.txt"));
     assert_eq!(fx.count("/robots.txt"), 3);
     assert_eq!(run.events.len(), 1);

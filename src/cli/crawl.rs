@@ -25,7 +25,8 @@ use super::sink::{drop_partial_line, Lines, Sink};
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Exit codes: 0 the crawl completed (failed documents are reported as events), \
-1 the store failed (disk full, permissions; state is kept and the same command resumes), 2 usage errors."
+1 the store failed (disk full, permissions; state is kept and the same command resumes), 2 usage errors, \
+3 a source yielded nothing (every start URL failed)."
 )]
 pub struct Args {
     /// Start URLs (http or https); links never leave their hosts.
@@ -94,6 +95,10 @@ pub struct Args {
     /// No progress bar, even on a terminal.
     #[arg(long)]
     no_progress: bool,
+    /// Print only what a monitoring run acts on: new, changed and failed documents (the state
+    /// keeps every event). A run where nothing changed prints nothing.
+    #[arg(long)]
+    changes_only: bool,
     /// With --extract: a folder of pattern files instead of the bundled set.
     #[arg(long, value_name = "DIR", requires = "extract")]
     patterns: Option<PathBuf>,
@@ -185,6 +190,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }),
             _ => None,
         },
+        changes_only: args.changes_only,
         ..Settings::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -225,6 +231,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::LineWriter::new(stdout.lock());
+    // Which start URLs each source has, to tell a source that yielded
+    // nothing (every start URL unreachable).
+    let starts: Vec<(String, Vec<String>)> = all
+        .iter()
+        .map(|s| {
+            (
+                s.name.clone(),
+                s.start.iter().map(|u| u.as_str().to_string()).collect(),
+            )
+        })
+        .collect();
     let result = runtime.block_on(gongkai::crawl::run(
         settings, all, &args.out, &mut out, handover,
     ));
@@ -235,7 +252,22 @@ pub fn run(args: Args) -> Result<ExitCode> {
     match result {
         Ok(summary) => {
             eprintln!("gongkai: {summary}");
-            Ok(ExitCode::SUCCESS)
+            let dead: Vec<&str> = starts
+                .iter()
+                .filter(|(_, urls)| {
+                    !urls.is_empty() && urls.iter().all(|u| summary.unreachable.contains(u))
+                })
+                .map(|(name, _)| name.as_str())
+                .collect();
+            if dead.is_empty() {
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!(
+                    "gongkai: no start URL of {} could be fetched (see the failed events): nothing was crawled there",
+                    dead.join(", ")
+                );
+                Ok(ExitCode::from(EXIT_UNREACHABLE))
+            }
         }
         Err(e) => {
             eprintln!(
@@ -246,6 +278,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
 }
+
+/// Exit code when a source yielded nothing: every one of its start URLs
+/// failed (a portal down, its robots.txt unreachable).
+pub const EXIT_UNREACHABLE: u8 = 3;
 
 /// `--extract`: runs the extractor on each handed-over document, appends its
 /// record to `DIR/records.jsonl` (one synced line each) and stores it in the

@@ -4,6 +4,7 @@ mod completions;
 mod crawl;
 mod documents;
 mod enqueue;
+mod events;
 mod export;
 mod extract;
 mod options;
@@ -36,6 +37,8 @@ enum Command {
     Schema(schema::Args),
     /// Download disclosure documents from portals, politely and incrementally; JSON events on stdout.
     Crawl(crawl::Args),
+    /// Read a crawl's recorded events back (JSON Lines), since a time or of one run.
+    Events(events::Args),
     /// Write a dataset store out, typed, as CSV, JSON Lines or Parquet: amounts, documents, flags or facts.
     Export(export::Args),
     /// List the documents a dataset store holds (disclosure, version, verdict, flags), filtered.
@@ -95,6 +98,7 @@ pub fn main() -> ExitCode {
         Command::Extract(args) => extract::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Crawl(args) => crawl::run(args),
+        Command::Events(args) => events::run(args),
         Command::Export(args) => export::run(args),
         Command::Documents(args) => documents::run(args),
         Command::Report(args) => report::run(args),

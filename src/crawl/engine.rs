@@ -56,6 +56,9 @@ pub struct Summary {
     pub retries: u64,
     /// Body bytes downloaded.
     pub bytes: u64,
+    /// Start URLs that could not be fetched at all (a portal down, robots.txt
+    /// unreachable): a monitoring run must not pass them off as "nothing new".
+    pub unreachable: Vec<String>,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -423,7 +426,10 @@ impl<S: CrawlState> Engine<S> {
         }
     }
 
-    fn emit(&mut self, ev: &Event, out: &mut dyn Write) {
+    fn emit(&mut self, ev: &Event, item: &Item, out: &mut dyn Write) {
+        if item.hint == Hint::Start && ev.event == EventKind::Failed {
+            self.summary.unreachable.push(ev.url.clone());
+        }
         match ev.event {
             EventKind::New => self.summary.new += 1,
             EventKind::Changed => self.summary.changed += 1,
@@ -441,7 +447,17 @@ impl<S: CrawlState> Engine<S> {
                 );
             }
         }
-        if let Ok(line) = serde_json::to_string(ev) {
+        if self.settings.changes_only && !ev.is_change() {
+            return;
+        }
+        let mut ev = ev.clone();
+        ev.at = Some(crate::store::now_rfc3339());
+        ev.run = Some(self.summary.run);
+        ev.source = self.sources.get(item.source).map(|s| s.name.clone());
+        if ev.anchor.is_none() && !item.anchor.is_empty() {
+            ev.anchor = Some(item.anchor.clone());
+        }
+        if let Ok(line) = serde_json::to_string(&ev) {
             let _ = writeln!(out, "{line}").and_then(|_| out.flush());
         }
     }
@@ -469,15 +485,11 @@ impl<S: CrawlState> Engine<S> {
         out: &mut dyn Write,
     ) -> Result<(), StoreError> {
         log.outcome = format!("{}: {reason}", event.as_str());
-        let ev = Event {
-            event,
-            url: item.url.to_string(),
-            sha256: None,
-            path: None,
-            reason: Some(reason),
-        };
+        let mut ev = Event::new(event, item.url.to_string());
+        ev.reason = Some(reason);
+        ev.anchor = (!item.anchor.is_empty()).then(|| item.anchor.clone());
         self.state.done(item, Some(&ev), log).await?;
-        self.emit(&ev, out);
+        self.emit(&ev, item, out);
         Ok(())
     }
 
@@ -516,7 +528,7 @@ impl<S: CrawlState> Engine<S> {
                 if !self.state.files().dir().join(&known.path).is_file() {
                     ev.path = None;
                 }
-                self.emit(&ev, out);
+                self.emit(&ev, &item, out);
                 Ok(())
             }
             Outcome::Retry { reason, wait } => {
@@ -594,7 +606,7 @@ impl<S: CrawlState> Engine<S> {
             d.ext = ext;
             log.outcome = "document".into();
             let ev = self.state.document(item, &d, None, &[], log).await?;
-            self.after_document(&ev, &d, out);
+            self.after_document(&ev, item, &d, out);
             return Ok(());
         }
         let is_html = matches!(sniff(&body.head, body.final_url.path()), Some(Format::Html))
@@ -661,7 +673,7 @@ impl<S: CrawlState> Engine<S> {
                 .state
                 .document(item, &d, Some(&bytes), &links, log)
                 .await?;
-            self.after_document(&ev, &d, out);
+            self.after_document(&ev, item, &d, out);
         } else {
             let _ = std::fs::remove_file(&body.tmp);
             log.outcome = format!("page, {} links", links.len());
@@ -707,8 +719,8 @@ impl<S: CrawlState> Engine<S> {
         out
     }
 
-    fn after_document(&mut self, ev: &Event, d: &Downloaded, out: &mut dyn Write) {
-        self.emit(ev, out);
+    fn after_document(&mut self, ev: &Event, item: &Item, d: &Downloaded, out: &mut dyn Write) {
+        self.emit(ev, item, out);
         if matches!(ev.event, EventKind::New | EventKind::Changed) {
             if let (Some(tx), Some(path)) = (&self.handover, &ev.path) {
                 let _ = tx.send(Handed {

@@ -88,4 +88,48 @@ pub struct Event {
     /// Why it failed (or `not_modified`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The text of the link it was found by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<String>,
+    /// For a new URL whose content the crawl already holds under another
+    /// URL: that URL (a copy, not a new document).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known_url: Option<String>,
+    /// When it happened (RFC 3339, UTC), the run and the source's name:
+    /// set when the event is printed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// The crawl run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<i64>,
+    /// The source (portal) it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl Event {
+    /// An event about `url`, nothing else said yet.
+    pub fn new(event: EventKind, url: impl Into<String>) -> Event {
+        Event {
+            event,
+            url: url.into(),
+            sha256: None,
+            path: None,
+            reason: None,
+            anchor: None,
+            known_url: None,
+            at: None,
+            run: None,
+            source: None,
+        }
+    }
+
+    /// True for what a monitoring run reports (`--changes-only`): new,
+    /// changed and failed documents.
+    pub fn is_change(&self) -> bool {
+        matches!(
+            self.event,
+            EventKind::New | EventKind::Changed | EventKind::Failed
+        )
+    }
 }

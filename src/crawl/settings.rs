@@ -115,6 +115,9 @@ pub struct Settings {
     pub progress: bool,
     /// Share the frontier with other workers through a database.
     pub shared: Option<Shared>,
+    /// Print only the events a monitoring run acts on (new, changed,
+    /// failed); the state records every event regardless.
+    pub changes_only: bool,
 }
 
 /// `gongkai/<version> (+<contact>)`.
@@ -143,6 +146,7 @@ impl Default for Settings {
             user_agent: user_agent(None),
             progress: false,
             shared: None,
+            changes_only: false,
         }
     }
 }

@@ -367,8 +367,8 @@ pub(crate) async fn record(
     .await?;
     if let Some(ev) = event {
         sqlx::query(
-            "INSERT INTO crawl_events (run, worker, at, event, url, sha256, path, reason)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO crawl_events (run, worker, at, event, url, sha256, path, reason, anchor, known_url)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(run)
         .bind(worker.map(str::to_string))
@@ -378,6 +378,8 @@ pub(crate) async fn record(
         .bind(ev.sha256.clone())
         .bind(ev.path.clone())
         .bind(ev.reason.clone())
+        .bind(ev.anchor.clone())
+        .bind(ev.known_url.clone())
         .execute(&mut *tx)
         .await?;
     }
@@ -419,6 +421,20 @@ pub(crate) async fn index_document(
         Some(s) if s == d.sha256 => EventKind::Unchanged,
         Some(_) => EventKind::Changed,
     };
+    // The same content under another URL: a copy, not a new document.
+    let known_elsewhere: Option<String> = if kind == EventKind::New {
+        sqlx::query(
+            "SELECT url FROM crawled WHERE sha256 = $1 AND url <> $2 ORDER BY first_seen LIMIT 1",
+        )
+        .bind(d.sha256.clone())
+        .bind(url.clone())
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?
+    } else {
+        None
+    };
     sqlx::query(
         "INSERT INTO crawled (url, sha256, ext, etag, last_modified, first_seen, last_seen, changed,
                               path, content_type, charset, extract_pending)
@@ -443,13 +459,14 @@ pub(crate) async fn index_document(
     .bind(i64::from(extract && kind != EventKind::Unchanged))
     .execute(&mut *tx)
     .await?;
-    Ok(Event {
-        event: kind,
-        url,
-        sha256: Some(d.sha256.clone()),
-        path: Some(path.to_string()),
-        reason: None,
-    })
+    let mut ev = Event::new(kind, url.clone());
+    ev.sha256 = Some(d.sha256.clone());
+    ev.path = Some(path.to_string());
+    ev.anchor = (!item.anchor.is_empty()).then(|| item.anchor.clone());
+    if kind == EventKind::New {
+        ev.known_url = known_elsewhere;
+    }
+    Ok(ev)
 }
 
 /// A document answered 304: it is seen now.
@@ -463,13 +480,12 @@ pub(crate) async fn seen(
         .bind(item.url.as_str().to_string())
         .execute(&mut *tx)
         .await?;
-    Ok(Event {
-        event: EventKind::Unchanged,
-        url: item.url.to_string(),
-        sha256: Some(known.sha256.clone()),
-        path: Some(known.path.clone()),
-        reason: Some("not_modified".into()),
-    })
+    let mut ev = Event::new(EventKind::Unchanged, item.url.to_string());
+    ev.sha256 = Some(known.sha256.clone());
+    ev.path = Some(known.path.clone());
+    ev.reason = Some("not_modified".into());
+    ev.anchor = (!item.anchor.is_empty()).then(|| item.anchor.clone());
+    Ok(ev)
 }
 
 /// What the index holds for `url` (`ext`, path, validators), for a

@@ -59,6 +59,11 @@ pub const SQLITE: &[Migration] = &[
         name: "disclosures",
         sql: include_str!("../../migrations/sqlite/0008_disclosures.sql"),
     },
+    Migration {
+        version: 9,
+        name: "event_details",
+        sql: include_str!("../../migrations/sqlite/0009_event_details.sql"),
+    },
 ];
 
 /// PostgreSQL migrations.
@@ -102,6 +107,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 8,
         name: "disclosures",
         sql: include_str!("../../migrations/postgres/0008_disclosures.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "event_details",
+        sql: include_str!("../../migrations/postgres/0009_event_details.sql"),
     },
 ];
 
