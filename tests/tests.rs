@@ -22,6 +22,7 @@ mod narrative;
 mod ofd;
 mod patterns;
 mod pdf;
+mod places;
 mod read;
 mod regression;
 mod report;
