@@ -85,11 +85,8 @@ impl Exporter for Listing {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let mut filter = args.filter.filter()?;
     // A listing shows every version unless asked otherwise.
-    if !std::env::args().any(|a| a == "--versions" || a.starts_with("--versions=")) {
-        filter.versions = gongkai::export::Versions::All;
-    }
+    let filter = args.filter.filter(gongkai::export::Versions::All)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

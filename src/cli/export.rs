@@ -35,14 +35,15 @@ pub struct FilterArgs {
     #[arg(long, value_name = "KIND")]
     error: Option<String>,
     /// Which versions of a disclosure published in several files: best
-    /// (the most complete), latest (first seen most recently) or all.
-    #[arg(long, value_enum, default_value_t = Versions::Best)]
-    versions: Versions,
+    /// (the most complete), latest (first seen most recently) or all
+    /// [default: best for export, all for documents and report].
+    #[arg(long, value_enum)]
+    versions: Option<Versions>,
 }
 
 impl FilterArgs {
-    /// The checked filter.
-    pub fn filter(&self) -> Result<Filter> {
+    /// The checked filter; `versions` when `--versions` is not given.
+    pub fn filter(&self, versions: Versions) -> Result<Filter> {
         if let Some(k) = &self.kind {
             if !matches!(k.as_str(), "final_account" | "budget") {
                 bail!("--kind {k:?}: use final_account or budget");
@@ -63,7 +64,7 @@ impl FilterArgs {
             read: self.read.clone(),
             region: self.region.clone(),
             error: self.error.clone(),
-            versions: self.versions,
+            versions: self.versions.unwrap_or(versions),
         })
     }
 }
@@ -98,7 +99,7 @@ pub async fn open_existing(db: &str) -> Result<Store> {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let filter = args.filter.filter()?;
+    let filter = args.filter.filter(Versions::Best)?;
     if args.bom && args.format != Format::Csv {
         bail!("--bom is for --format csv");
     }

@@ -61,10 +61,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let mut site = Site::new(&args.output, options)?;
     if let Some(db) = &args.db {
-        let mut filter = args.filter.filter()?;
-        if !std::env::args().any(|a| a == "--versions" || a.starts_with("--versions=")) {
-            filter.versions = gongkai::export::Versions::All;
-        }
+        let filter = args.filter.filter(gongkai::export::Versions::All)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;

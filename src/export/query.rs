@@ -109,6 +109,17 @@ enum Arg {
     Text(String),
 }
 
+/// `q` with `args` bound in order.
+fn bound(mut q: Query<'_, Any, AnyArguments>, args: Vec<Arg>) -> Query<'_, Any, AnyArguments> {
+    for a in args {
+        q = match a {
+            Arg::Int(i) => q.bind(i),
+            Arg::Text(s) => q.bind(s),
+        };
+    }
+    q
+}
+
 fn select(dataset: Dataset) -> &'static str {
     match dataset {
         Dataset::Amounts => {
@@ -171,13 +182,7 @@ pub async fn export(
 ) -> Result<u64> {
     let (with, args) = ranked(filter);
     let sql = format!("{with}\n{}", select(dataset));
-    let mut q: Query<'_, Any, AnyArguments> = sqlx::query(AssertSqlSafe(sql));
-    for a in args {
-        q = match a {
-            Arg::Int(i) => q.bind(i),
-            Arg::Text(s) => q.bind(s),
-        };
-    }
+    let q = bound(sqlx::query(AssertSqlSafe(sql)), args);
     let mut rows = q.fetch(pool(store));
     let mut count = 0u64;
     while let Some(r) = rows.try_next().await? {
@@ -219,13 +224,7 @@ pub async fn records(
          FROM chosen c JOIN documents d ON d.id = c.id
          ORDER BY COALESCE(d.disclosure_id, d.sha256), c.version"
     );
-    let mut q: Query<'_, Any, AnyArguments> = sqlx::query(AssertSqlSafe(sql));
-    for a in args {
-        q = match a {
-            Arg::Int(i) => q.bind(i),
-            Arg::Text(s) => q.bind(s),
-        };
-    }
+    let q = bound(sqlx::query(AssertSqlSafe(sql)), args);
     // The list first (small), then one record at a time: a store's records
     // are never all in memory.
     let rows = q.fetch_all(pool(store)).await?;

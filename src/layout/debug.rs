@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 
 use super::{align, grid, words};
 use crate::model::{Glyph, Page};
+use crate::text::escape_markup as escape;
 
 /// A box drawn over a page in orange, thick (what a report marks: the cell
 /// a flag points at), with an id and a title.
@@ -232,21 +233,6 @@ pub fn page_svg_marked(page: &Page, notes: &[String], marks: &[Mark]) -> String 
     }
     svg.push_str("</svg>\n");
     svg
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -19,13 +19,7 @@ use crate::text::{sha256_hex, squash};
 /// The place `unit` names, if it names one unambiguously.
 pub fn place_of(unit: &str, places: &Places) -> Option<Place> {
     let name = normalized(unit);
-    let start = places
-        .skip_prefix
-        .0
-        .iter()
-        .find_map(|r| r.find(&name).filter(|m| m.start() == 0).map(|m| m.end()))
-        .unwrap_or(0);
-    let rest = &name[start..];
+    let rest = &name[prefix_len(&name, places)..];
     let chars: Vec<(usize, char)> = rest.char_indices().collect();
     let longest = places.longest_name();
     let mut at = 0usize; // byte offset into `rest`
@@ -97,6 +91,16 @@ fn within(d: &Division, parent: &Division) -> bool {
     }
 }
 
+/// The length of the `skip_prefix` (中共, 政协) `name` starts with, if any.
+fn prefix_len(name: &str, places: &Places) -> usize {
+    places
+        .skip_prefix
+        .0
+        .iter()
+        .find_map(|r| r.find(name).filter(|m| m.start() == 0).map(|m| m.end()))
+        .unwrap_or(0)
+}
+
 /// The unit name NFKC-normalized, whitespace removed.
 fn normalized(unit: &str) -> String {
     squash(&unit.nfkc().collect::<String>())
@@ -143,15 +147,10 @@ pub fn settle(meta: &mut DocumentMeta, places: &Places) {
     // 长治市X are one unit.
     let (region, bare) = match &meta.place {
         Some(p) => {
-            let skip = places
-                .skip_prefix
-                .0
-                .iter()
-                .find_map(|r| r.find(&spelled).filter(|m| m.start() == 0).map(|m| m.end()))
-                .unwrap_or(0);
+            let skip = prefix_len(&spelled, places);
             let head = &spelled[..skip];
             let tail = spelled[skip..]
-                .strip_prefix(region_text(p, places).as_str())
+                .strip_prefix(region_text(p).as_str())
                 .or_else(|| spelled[skip..].strip_prefix(p.matched.as_str()))
                 .unwrap_or(&spelled[skip..]);
             (p.division_code.clone(), format!("{head}{tail}"))
@@ -166,7 +165,7 @@ pub fn settle(meta: &mut DocumentMeta, places: &Places) {
 
 /// The full region text of a place (山西省长治市城区), for removing from a
 /// unit name that prints it whole.
-fn region_text(p: &Place, _places: &Places) -> String {
+fn region_text(p: &Place) -> String {
     let mut s = String::new();
     for part in [&p.province, &p.city, &p.county].into_iter().flatten() {
         if !s.ends_with(part.as_str()) {

@@ -21,6 +21,7 @@ use crate::decode;
 use crate::layout::debug::{find_text, page_svg_marked, Mark};
 use crate::record::{Flag, Record, Severity, Table};
 use crate::settings::{DecodeOptions, Limits};
+use crate::text::escape_markup as esc;
 
 /// Errors of a report.
 #[derive(Debug, thiserror::Error)]
@@ -145,23 +146,6 @@ pub fn page_name(record: &Record) -> String {
     } else {
         format!("{short}.html")
     }
-}
-
-/// Text for HTML (element content and attribute values).
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn severity(s: Severity) -> &'static str {
